@@ -1,0 +1,177 @@
+"""The tool-calling loop: model -> tools -> (model | end), bounded in steps and tool calls.
+
+Tools whose output is final (figures rendered by code) end the turn directly, so numbers never pass through
+the LLM; errors become user-facing messages, never stack traces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.runtime import Runtime
+from pydantic import ValidationError
+
+from agent.reply import ToolCallRecord
+from copilot.context import RequestContext
+from copilot.errors import CopilotError, LLMUnavailable, ToolInputError, user_message
+from prompts import render
+from tools.base import Tool, ToolDeps, ToolOutput
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    request: RequestContext
+    deps: ToolDeps
+    max_steps: int
+    max_tool_calls: int
+    tool_timeout_s: float
+    history_messages: int
+
+
+class AgentState(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+    steps: int
+    records: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    final: str | None
+
+
+def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None) -> Any:
+    """Compile the agent graph for a model and the registered tools."""
+    registry = {t.name: t for t in tools}
+    bound = model.bind_tools([t.openai_spec() for t in tools]) if tools else model
+    system = render("system")
+
+    def call_model(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        if state["steps"] >= ctx.max_steps:
+            text = _msg(ctx, "I could not finish this within the step limit; please rephrase or narrow it.",
+                        "在步数上限内未能完成，请换个说法或缩小范围。")
+            return {"final": text, "messages": [AIMessage(content=text)]}
+        wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
+        try:
+            ai = bound.invoke(wire)
+        except CopilotError:
+            raise
+        except Exception as exc:  # provider SDK errors: timeouts, connection, HTTP 5xx
+            raise LLMUnavailable(detail=f"{type(exc).__name__}: {exc}") from exc
+        return {"messages": [ai], "steps": state["steps"] + 1}
+
+    def run_tools(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        last = state["messages"][-1]
+        assert isinstance(last, AIMessage)
+        records = list(state["records"])
+        attachments = list(state["attachments"])
+        messages: list[AnyMessage] = []
+        texts: list[str] = []
+        direct = True
+        seen = {_call_key(r["name"], r["args"]): r for r in records}
+        for call in last.tool_calls:
+            if len(records) >= ctx.max_tool_calls:
+                texts.append(_msg(ctx, "Tool-call limit reached for this request.", "本次请求的工具调用次数已达上限。"))
+                break
+            tool = registry.get(call["name"])
+            record, output = _execute(tool, call["name"], call["args"], ctx, seen)
+            records.append(record.model_dump())
+            seen[_call_key(record.name, record.args)] = record.model_dump()
+            if output is None:
+                texts.append(record.error or "")
+                messages.append(ToolMessage(content=f"error: {record.error}", tool_call_id=call["id"],
+                                            name=call["name"], status="error"))
+                continue
+            attachments.extend(a.model_dump() for a in output.attachments)
+            texts.append(output.text)
+            direct = direct and (tool is not None and tool.direct)
+            messages.append(ToolMessage(content=json.dumps(output.data, ensure_ascii=False, default=str),
+                                        tool_call_id=call["id"], name=call["name"]))
+        update: dict[str, Any] = {"records": records, "attachments": attachments}
+        failed = any(not r["ok"] for r in records[len(state["records"]):])
+        if direct or failed:
+            final = "\n\n".join(t for t in texts if t)
+            update.update(final=final, messages=[*messages, AIMessage(content=final)])
+        else:
+            update["messages"] = messages
+        return update
+
+    def after_model(state: AgentState) -> Literal["tools", "__end__"]:
+        last = state["messages"][-1]
+        if state.get("final") is None and isinstance(last, AIMessage) and last.tool_calls:
+            return "tools"
+        return END
+
+    def after_tools(state: AgentState) -> Literal["model", "__end__"]:
+        return END if state.get("final") is not None else "model"
+
+    graph = StateGraph(AgentState, context_schema=AgentContext)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", run_tools)
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", after_model)
+    graph.add_conditional_edges("tools", after_tools)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:
+    """The last few messages, starting at a user message, with the turn's context put before the new text."""
+    window = messages[-(ctx.history_messages + 1):] if ctx.history_messages else messages[-1:]
+    while window and not isinstance(window[0], HumanMessage):
+        window = window[1:]
+    current = max(i for i, m in enumerate(window) if isinstance(m, HumanMessage))
+    req = ctx.request
+    scope = "all regions" if req.user.all_regions else ",".join(req.user.regions)
+    text = render("turn", user_name=req.user.name_en, role=req.user.role, scope=scope, today=req.today,
+                  language="Chinese" if req.lang == "zh" else "English", text=window[current].content)
+    return [*window[:current], HumanMessage(content=text), *window[current + 1:]]
+
+
+def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentContext,
+             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | None]:
+    """Validate and run one tool call inside the user's context; never raises."""
+    req = ctx.request
+    if tool is None:
+        err = _msg(ctx, f"There is no tool called {name}.", f"没有名为 {name} 的工具。")
+        return ToolCallRecord(name=name, args=raw_args, ok=False, error=err), None
+    try:
+        args = tool.args_model.model_validate(raw_args)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        err = ToolInputError(en=f"I could not use those details ({detail}).", zh=f"参数无法使用（{detail}）。")
+        return ToolCallRecord(name=name, args=raw_args, ok=False, error=err.message(req.lang)), None
+    clean = args.model_dump(exclude_none=True)
+    if tool.side_effects and _call_key(name, clean) in seen:
+        return ToolCallRecord(name=name, args=clean, ok=False,
+                              error=_msg(ctx, "Already done in this request.", "本次请求中已执行过。")), None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tool-{name}")
+    try:
+        output = pool.submit(tool.run, args, req, ctx.deps).result(timeout=ctx.tool_timeout_s)
+    except FutureTimeout:
+        log.warning("tool %s timed out after %.0fs trace=%s", name, ctx.tool_timeout_s, req.trace_id)
+        err = _msg(ctx, f"{name} took too long and was stopped.", f"{name} 执行超时，已停止。")
+        return ToolCallRecord(name=name, args=clean, ok=False, error=err), None
+    except Exception as exc:
+        if not isinstance(exc, CopilotError):
+            log.exception("tool %s failed trace=%s", name, req.trace_id)
+        return ToolCallRecord(name=name, args=clean, ok=False, error=user_message(exc, req.lang)), None
+    finally:
+        pool.shutdown(wait=False)
+    return ToolCallRecord(name=name, args=clean, ok=True), output
+
+
+def _call_key(name: str, args: dict[str, Any]) -> str:
+    return name + json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _msg(ctx: AgentContext, en: str, zh: str) -> str:
+    return zh if ctx.request.lang == "zh" else en

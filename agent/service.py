@@ -1,0 +1,120 @@
+"""The copilot service: one turn in, one Reply out. Every interface (CLI, HTTP, chat apps) goes through here."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent.graph import AgentContext, build_graph
+from agent.reply import Reply, ToolCallRecord
+from copilot.context import RequestContext, User
+from copilot.directory import Directory
+from copilot.errors import BadRequest, CopilotError
+from copilot.normalize import detect_language
+from copilot.settings import Settings
+from tools.base import Attachment, Tool, ToolDeps
+from tools.registry import TOOLS
+
+log = logging.getLogger(__name__)
+
+
+class CopilotService:
+    """Holds the lazily built model, graph and data access; thread-safe for concurrent turns."""
+
+    def __init__(self, settings: Settings, model: BaseChatModel | None = None,
+                 tools: list[Tool] | None = None) -> None:  # type: ignore[type-arg]
+        self.settings = settings
+        self.directory = Directory(settings.ops_path)
+        self.deps = ToolDeps(warehouse_path=settings.warehouse_path, directory=self.directory)
+        self._model = model
+        self._tools = TOOLS if tools is None else tools
+        self._graph: Any = None
+        self._lock = threading.Lock()
+
+    def graph(self) -> Any:
+        with self._lock:
+            if self._graph is None:
+                if self._model is None:
+                    from copilot.llm.factory import build_chat_model
+
+                    self._model = build_chat_model(self.settings)
+                self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.settings.memory_path, check_same_thread=False)
+                saver = SqliteSaver(conn)
+                saver.setup()
+                self._graph = build_graph(self._model, self._tools, checkpointer=saver)
+            return self._graph
+
+    def validate_text(self, text: str) -> str:
+        """Reject empty and oversized input before anything expensive happens."""
+        cleaned = (text or "").strip()
+        if not cleaned:
+            raise BadRequest(en="Please type a question.", zh="请输入问题。")
+        if len(cleaned) > self.settings.max_input_chars:
+            limit = self.settings.max_input_chars
+            raise BadRequest(
+                en=f"That message is too long ({len(cleaned):,} characters; the limit is {limit:,}).",
+                zh=f"消息太长（{len(cleaned):,} 个字符，上限 {limit:,}）。",
+            )
+        return cleaned
+
+    def context(self, user: User, text: str, conversation_id: str | None) -> RequestContext:
+        return RequestContext(
+            user=user,
+            lang=detect_language(text),
+            conversation_id=conversation_id or uuid.uuid4().hex,
+            today=self.settings.today or date.today(),
+        )
+
+    def ask(self, user_id: str, text: str, conversation_id: str | None = None,
+            transcript: str | None = None) -> Reply:
+        """Run one turn for a user; raises CopilotError subclasses with user-facing messages."""
+        text = self.validate_text(text)
+        user = self.directory.get(user_id)
+        ctx = self.context(user, text, conversation_id)
+        started = time.perf_counter()
+        agent_ctx = AgentContext(
+            request=ctx,
+            deps=self.deps,
+            max_steps=self.settings.max_steps,
+            max_tool_calls=self.settings.max_tool_calls,
+            tool_timeout_s=self.settings.tool_timeout_s,
+            history_messages=self.settings.history_turns,
+        )
+        config = {
+            # Conversations are namespaced by user so nobody can read another user's thread by its id.
+            "configurable": {"thread_id": f"{user.user_id}:{ctx.conversation_id}"},
+            "recursion_limit": 2 * self.settings.max_steps + 4,
+        }
+        turn = {"messages": [HumanMessage(content=text)], "steps": 0, "records": [], "attachments": [],
+                "final": None}
+        try:
+            state = self.graph().invoke(turn, config=config, context=agent_ctx)
+        except CopilotError as exc:
+            log.warning("turn failed trace=%s user=%s: %s (%s)", ctx.trace_id, user.user_id,
+                        type(exc).__name__, exc.detail)
+            raise
+        reply_text = state.get("final")
+        if reply_text is None:
+            last = state["messages"][-1]
+            reply_text = str(last.content) if isinstance(last, AIMessage) else ""
+        log.info("turn trace=%s user=%s tools=%s steps=%d %.2fs", ctx.trace_id, user.user_id,
+                 [r["name"] for r in state["records"]], state["steps"], time.perf_counter() - started)
+        return Reply(
+            reply=reply_text,
+            language=ctx.lang,
+            tool_calls=[ToolCallRecord(**r) for r in state["records"]],
+            attachments=[Attachment(**a) for a in state["attachments"]],
+            transcript=transcript,
+            conversation_id=ctx.conversation_id,
+            trace_id=ctx.trace_id,
+        )

@@ -1,0 +1,182 @@
+"""The `copilot` console command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+from copilot.errors import ConfigError, CopilotError, user_message
+from copilot.settings import Settings, load_settings
+
+app = typer.Typer(help="Sales Copilot: a self-hosted AI copilot for sales teams (中文 / English).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        err.print(f"[red]{exc.en}[/red]")
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=settings.log_level if settings.log_level != "INFO" else "WARNING",
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _fail(exc: BaseException, text: str = "") -> None:
+    from copilot.normalize import detect_language
+
+    lang = detect_language(text) if text else "en"
+    if not isinstance(exc, CopilotError):
+        logging.getLogger("copilot").exception("unexpected error")
+    err.print(f"[red]{user_message(exc, lang)}[/red]")
+    code = 2 if isinstance(exc, CopilotError) and exc.status_code < 500 else 1
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="random seed of the demo company")] = 20261123,
+    model: Annotated[bool, typer.Option(help="also assemble and verify the embedded model")] = True,
+) -> None:
+    """Build the embedded demo company (warehouse, directory) from a fixed seed."""
+    from copilot.demo import build_demo
+
+    settings = _settings()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out) as bar:
+        task = bar.add_task("demo company", total=1.0)
+        summary = build_demo(settings.data_dir, seed=seed,
+                             progress=lambda label, frac: bar.update(task, completed=frac, description=label))
+        bar.update(task, completed=1.0, description="demo company")
+    out.print(f"Built in {summary.seconds:.1f}s at {summary.data_dir}: {summary.n_skus} SKUs in "
+              f"{summary.n_categories} categories, {summary.n_regions} regions, {summary.n_channels} channels, "
+              f"{summary.n_sales_rows:,} daily sales rows ({summary.date_from} .. {summary.date_to}), "
+              f"{summary.n_customers} key accounts, {summary.n_opportunities} opportunities, "
+              f"{summary.n_users} people.")
+    if model and settings.provider == "local" and settings.model_path is None:
+        _prepare_model(settings)
+
+
+def _prepare_model(settings: Settings) -> None:
+    from copilot.llm.bundled import ensure_model
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=out) as bar:
+        task = bar.add_task("embedded model (assemble + sha256)", total=None)
+        try:
+            path = ensure_model(settings.cache_dir,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except CopilotError as exc:
+            _fail(exc)
+    out.print(f"Embedded model verified: {path}")
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="the question, in Chinese or English")],
+    user: Annotated[str | None, typer.Option("--user", "-u", help="directory, Slack or DingTalk user id")] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", "-c", help="continue a conversation")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the Reply object as JSON")] = False,
+) -> None:
+    """One turn: ask a question and print the answer."""
+    from agent.service import CopilotService
+
+    settings = _settings()
+    service = CopilotService(settings)
+    try:
+        reply = service.ask(user or settings.default_user, text, conversation)
+    except Exception as exc:
+        _fail(exc, text)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(reply.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(reply.reply)
+    for call in reply.tool_calls:
+        status = "ok" if call.ok else f"error: {call.error}"
+        out.print(f"[dim]· {call.name}({json.dumps(call.args, ensure_ascii=False)}) {status}[/dim]")
+
+
+@app.command()
+def chat(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="directory, Slack or DingTalk user id")] = None,
+) -> None:
+    """Interactive terminal chat (one conversation; empty line or Ctrl-D to quit)."""
+    from agent.service import CopilotService
+
+    settings = _settings()
+    service = CopilotService(settings)
+    user_id = user or settings.default_user
+    conversation: str | None = None
+    out.print(f"Sales Copilot — user {user_id}. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            text = out.input("[bold]> [/bold]")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not text.strip():
+            break
+        try:
+            reply = service.ask(user_id, text, conversation)
+        except CopilotError as exc:
+            from copilot.normalize import detect_language
+
+            err.print(f"[red]{exc.message(detect_language(text))}[/red]")
+            continue
+        conversation = reply.conversation_id
+        out.print(reply.reply)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default COPILOT_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default COPILOT_PORT)")] = None,
+) -> None:
+    """Run the HTTP service (FastAPI; OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from integrations.http import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower())
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings (secrets hidden) and where data lives."""
+    settings = _settings()
+    for name, value in settings.model_dump().items():
+        shown = "***" if name == "api_key" and value else value
+        out.print(f"COPILOT_{name.upper()}={shown}")
+
+
+@app.command()
+def users() -> None:
+    """List the directory users (id, role, regions) to pick a --user."""
+    from copilot.directory import Directory
+
+    settings = _settings()
+    try:
+        people = Directory(settings.ops_path).list_users()
+    except CopilotError as exc:
+        _fail(exc)
+        return
+    for u in people:
+        out.print(f"{u.user_id:<22} {u.role:<8} {','.join(u.regions):<28} {u.name_zh} / {u.name_en}")
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - console entry point helper
+    app(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])
+

@@ -1,0 +1,87 @@
+"""The few named exceptions of the copilot.
+
+Each carries a user-facing message in Chinese and English; details for operators go to the log only.
+The edges (CLI, HTTP, chat integrations) translate them with :func:`user_message`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+
+class CopilotError(Exception):
+    """Base error: safe to show to a user in their language."""
+
+    status_code = 500
+    default_en = "Something went wrong on our side. Please try again."
+    default_zh = "系统出了点问题，请稍后再试。"
+
+    def __init__(self, en: str | None = None, zh: str | None = None, *, detail: str | None = None) -> None:
+        self.en = en or self.default_en
+        self.zh = zh or self.default_zh
+        self.detail = detail  # operator-only detail, never shown to users
+        super().__init__(self.en)
+
+    def message(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class ToolInputError(CopilotError):
+    """Arguments a tool cannot accept (bad money, unknown region, unparseable period, ...)."""
+
+    status_code = 422
+    default_en = "I could not understand part of that request."
+    default_zh = "我没能理解请求中的部分内容。"
+
+
+class BadRequest(CopilotError):
+    """Input rejected at the edge (empty text, too long, bad file)."""
+
+    status_code = 400
+    default_en = "That request is not valid."
+    default_zh = "请求无效。"
+
+
+class PermissionDenied(CopilotError):
+    """The asking user's role or scope does not cover what was asked."""
+
+    status_code = 403
+    default_en = "You do not have access to that data."
+    default_zh = "您没有权限访问这些数据。"
+
+
+class UnknownUser(CopilotError):
+    status_code = 403
+    default_en = "I don't know this user. Ask an admin to add you to the directory."
+    default_zh = "目录中没有找到该用户，请联系管理员添加。"
+
+
+class LLMUnavailable(CopilotError):
+    """The language model did not answer (down, slow, misconfigured)."""
+
+    status_code = 503
+    default_en = "The language model is not answering right now. Please try again in a minute."
+    default_zh = "语言模型暂时没有响应，请稍后再试。"
+
+
+class NotReady(CopilotError):
+    """Setup step missing (for example the demo company was never built)."""
+
+    status_code = 503
+    default_en = "The copilot is not set up yet: run `copilot demo` first."
+    default_zh = "系统尚未初始化：请先运行 `copilot demo`。"
+
+
+class ConfigError(CopilotError):
+    """Invalid settings, found at start-up."""
+
+    status_code = 500
+
+
+def user_message(exc: BaseException, lang: Lang) -> str:
+    """The text a user may see for any exception; unknown exceptions get a generic message."""
+    if isinstance(exc, CopilotError):
+        return exc.message(lang)
+    return CopilotError().message(lang)

@@ -1,0 +1,117 @@
+"""All configuration, from `COPILOT_*` environment variables or `.env`; the only module that reads the environment.
+
+Validated at start-up so that a bad setting fails loudly with a clear message instead of mid-conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from copilot.errors import ConfigError
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "copilot"
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "copilot"
+
+
+class Settings(BaseSettings):
+    """Every knob of the copilot. Field descriptions double as documentation (`copilot config`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- LLM provider -------------------------------------------------------------------------------
+    provider: Literal["local", "openai"] = Field(
+        "local", description="'local' = bundled model in-process; 'openai' = any OpenAI-compatible endpoint"
+    )
+    base_url: AnyHttpUrl | None = Field(None, description="OpenAI-compatible base URL, e.g. https://api.deepseek.com/v1")
+    api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible endpoint")
+    model: str | None = Field(None, description="model name at the endpoint, e.g. gpt-4o-mini, deepseek-chat, qwen-plus")
+    tool_calling: Literal["auto", "native", "json_schema"] = Field(
+        "auto", description="'native' OpenAI tools, 'json_schema' constrained decoding (auto: local -> json_schema)"
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_timeout_s: float = Field(60.0, gt=0, le=600, description="timeout of one LLM call")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="retries of a failed LLM call (retryable errors only)")
+    max_output_tokens: int = Field(384, ge=16, le=8192)
+
+    # --- embedded model -----------------------------------------------------------------------------
+    local_threads: int = Field(2, ge=1, le=64, description="CPU threads for the embedded LLM")
+    local_ctx: int = Field(4096, ge=1024, le=32768, description="context window of the embedded LLM (tokens)")
+    model_path: Path | None = Field(None, description="use this GGUF instead of the bundled model")
+
+    # --- agent ----------------------------------------------------------------------------------------
+    max_steps: int = Field(4, ge=1, le=20, description="LLM decisions per turn at most")
+    max_tool_calls: int = Field(3, ge=1, le=20, description="tool calls per turn at most")
+    tool_timeout_s: float = Field(30.0, gt=0, le=600, description="timeout of one tool call")
+    max_input_chars: int = Field(4000, ge=100, le=100_000, description="longest user message accepted")
+    history_turns: int = Field(6, ge=0, le=100, description="previous messages sent to the LLM")
+    default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
+    today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
+
+    # --- storage & service ----------------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_home, description="warehouse, ops DB, memory, reports")
+    cache_dir: Path = Field(default_factory=_default_cache, description="assembled model files")
+    host: str = Field("127.0.0.1")
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _check_provider(self) -> Settings:
+        if self.provider == "openai":
+            missing = [n for n in ("base_url", "model") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(
+                    "provider 'openai' needs " + " and ".join(f"COPILOT_{m.upper()}" for m in missing)
+                )
+        if self.model_path is not None and not self.model_path.is_file():
+            raise ValueError(f"COPILOT_MODEL_PATH {self.model_path} is not a file")
+        return self
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def ops_path(self) -> Path:
+        return self.data_dir / "ops.sqlite"
+
+    @property
+    def memory_path(self) -> Path:
+        return self.data_dir / "memory.sqlite"
+
+    @property
+    def tool_mode(self) -> Literal["native", "json_schema"]:
+        if self.tool_calling != "auto":
+            return self.tool_calling
+        return "json_schema" if self.provider == "local" else "native"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate settings, turning pydantic's report into one readable ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            name = f"COPILOT_{loc.upper()}" if loc else "settings"
+            lines.append(f"{name}: {err['msg']}")
+        text = "Invalid settings:\n  " + "\n  ".join(lines)
+        raise ConfigError(en=text, zh="配置无效：\n  " + "\n  ".join(lines), detail=text) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

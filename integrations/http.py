@@ -1,0 +1,82 @@
+"""The HTTP service: `/v1/chat`, `/healthz`, OpenAPI at `/docs`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from agent.reply import Reply
+from agent.service import CopilotService
+from copilot import __version__
+from copilot.errors import CopilotError, user_message
+from copilot.normalize import detect_language
+from copilot.settings import Settings
+from integrations.deps import ServiceDep
+
+log = logging.getLogger(__name__)
+
+
+class ChatRequest(BaseModel):
+    user_id: str = Field(..., min_length=1, max_length=128, examples=["demo.rep"])
+    # The hard cap here only protects the parser; the product limit (COPILOT_MAX_INPUT_CHARS) gives a
+    # friendlier, language-aware message.
+    text: str = Field(..., max_length=1_000_000, examples=["2026年10月华东区的销售额是多少?"])
+    conversation_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
+class ErrorBody(BaseModel):
+    error: str
+    code: str
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    provider: str
+    demo_ready: bool
+
+
+def create_app(settings: Settings, service: CopilotService | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Sales Copilot",
+        version=__version__,
+        description="Self-hosted AI copilot for sales teams (Chinese/English). Every answer is a Reply object.",
+    )
+    app.state.service = service or CopilotService(settings)
+
+    @app.exception_handler(CopilotError)
+    async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:
+        lang = getattr(request.state, "lang", "en")
+        return JSONResponse(status_code=exc.status_code,
+                            content={"error": exc.message(lang), "code": type(exc).__name__})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "body" for e in exc.errors())
+        return JSONResponse(status_code=422,
+                            content={"error": f"Invalid request: check {fields}.", "code": "InvalidRequest"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        lang = getattr(request.state, "lang", "en")
+        return JSONResponse(status_code=500, content={"error": user_message(exc, lang), "code": "InternalError"})
+
+    @app.post("/v1/chat", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                                                            422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+    def chat(body: ChatRequest, request: Request, service: ServiceDep) -> Reply:
+        """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
+        request.state.lang = detect_language(body.text[:2000])
+        return service.ask(body.user_id, body.text, body.conversation_id)
+
+    @app.get("/healthz", response_model=Health)
+    def healthz(service: ServiceDep) -> Health:
+        """Liveness: answers without touching the LLM."""
+        return Health(status="ok", version=__version__, provider=service.settings.provider,
+                      demo_ready=service.settings.warehouse_path.exists() and service.settings.ops_path.exists())
+
+    return app

@@ -1,0 +1,152 @@
+"""The agent loop with a scripted model and test tools: routing, limits, errors, memory."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import BaseModel, Field
+
+from agent.graph import AgentContext, build_graph
+from copilot.context import RequestContext, User
+from copilot.directory import Directory
+from copilot.errors import LLMUnavailable, PermissionDenied
+from tests.fakes import ScriptedChatModel, tool_call
+from tools.base import Tool, ToolDeps, ToolOutput
+
+RUNS: list[str] = []
+
+
+class EchoArgs(BaseModel):
+    word: str = Field(..., min_length=1, max_length=10)
+
+
+def echo(args: EchoArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Echo a word back (test tool)."""
+    RUNS.append(args.word)
+    if args.word == "secret":
+        raise PermissionDenied(en="Not in your scope.", zh="不在您的权限范围内。")
+    if args.word == "boom":
+        raise RuntimeError("internal detail /etc/passwd")
+    if args.word == "slow":
+        time.sleep(2)
+    return ToolOutput(text=f"echo:{args.word}", data={"word": args.word})
+
+
+def notify(args: EchoArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Send a notification (side effect)."""
+    RUNS.append("notify:" + args.word)
+    return ToolOutput(text="sent", data={})
+
+
+ECHO = Tool(name="echo", args_model=EchoArgs, run=echo)
+LOOKUP = Tool(name="lookup", args_model=EchoArgs, run=echo, direct=False)
+NOTIFY = Tool(name="notify", args_model=EchoArgs, run=notify, side_effects=True, direct=False)
+USER = User(user_id="u1", name_zh="测试", name_en="Tester", role="rep", department="sales", regions=("east",))
+
+
+def _run(script: list[Any], text: str = "hello", thread: str = "t1", saver: Any = None,
+         lang: str = "en", **limits: Any) -> dict[str, Any]:
+    model = ScriptedChatModel(script=script)
+    graph = build_graph(model, [ECHO, LOOKUP, NOTIFY], checkpointer=saver or InMemorySaver())
+    ctx = AgentContext(
+        request=RequestContext(user=USER, lang=lang, conversation_id=thread, today=date(2026, 11, 23)),
+        deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
+        max_steps=limits.get("max_steps", 4), max_tool_calls=limits.get("max_tool_calls", 3),
+        tool_timeout_s=limits.get("tool_timeout_s", 5.0), history_messages=6,
+    )
+    state = graph.invoke({"messages": [HumanMessage(content=text)], "steps": 0, "records": [],
+                          "attachments": [], "final": None},
+                         config={"configurable": {"thread_id": thread}}, context=ctx)
+    state["model"] = model
+    return state
+
+
+@pytest.fixture(autouse=True)
+def _clear_runs() -> None:
+    RUNS.clear()
+
+
+def test_plain_reply_calls_no_tool() -> None:
+    state = _run([AIMessage(content="Hi! I'm your sales copilot.")])
+    assert state["records"] == [] and state["final"] is None
+    assert state["messages"][-1].content == "Hi! I'm your sales copilot."
+
+
+def test_direct_tool_ends_turn_with_rendered_text() -> None:
+    state = _run([tool_call("echo", word="abc")])
+    assert state["final"] == "echo:abc"
+    assert state["records"] == [{"name": "echo", "args": {"word": "abc"}, "ok": True, "error": None}]
+    assert len(state["model"].prompts) == 1  # no second LLM call: figures come from code
+    bound = [t["function"]["name"] for t in state["model"].bound_tools]
+    assert bound == ["echo", "lookup", "notify"]
+
+
+def test_non_direct_tool_result_goes_back_to_model() -> None:
+    state = _run([tool_call("lookup", word="abc"), AIMessage(content="The word was abc.")])
+    assert state["messages"][-1].content == "The word was abc."
+    second_prompt = state["model"].prompts[1]
+    assert second_prompt[-1].content == '{"word": "abc"}'
+
+
+def test_invalid_arguments_are_refused_with_a_clear_message() -> None:
+    state = _run([tool_call("echo", word="x" * 50)])
+    record = state["records"][0]
+    assert not record["ok"] and "word" in record["error"]
+    assert RUNS == []
+
+
+def test_permission_error_is_user_facing_and_internal_errors_hide_details() -> None:
+    state = _run([tool_call("echo", word="secret")], lang="zh")
+    assert state["final"] == "不在您的权限范围内。"
+    state = _run([tool_call("echo", word="boom")], thread="t2")
+    assert "/etc/passwd" not in state["final"] and "went wrong" in state["final"]
+
+
+def test_tool_timeout() -> None:
+    state = _run([tool_call("echo", word="slow")], tool_timeout_s=0.2)
+    assert not state["records"][0]["ok"] and "too long" in state["records"][0]["error"]
+
+
+def test_step_limit_bounds_the_loop() -> None:
+    script = [tool_call("lookup", word=str(i)) for i in range(10)]
+    state = _run(script, max_steps=2, max_tool_calls=10)
+    assert len(state["model"].prompts) == 2
+    assert "step limit" in state["final"]
+
+
+def test_tool_call_limit() -> None:
+    script = [tool_call("lookup", word=str(i)) for i in range(5)]
+    state = _run(script, max_steps=10, max_tool_calls=2)
+    assert len([r for r in state["records"] if r["ok"]]) == 2
+    assert "limit" in state["final"]
+
+
+def test_side_effect_tool_never_runs_twice_in_one_request() -> None:
+    script = [tool_call("notify", word="a"), tool_call("notify", word="a"), AIMessage(content="done")]
+    state = _run(script)
+    assert RUNS == ["notify:a"]
+    assert [r["ok"] for r in state["records"]] == [True, False]
+
+
+def test_llm_failure_raises_llm_unavailable() -> None:
+    with pytest.raises(LLMUnavailable):
+        _run([TimeoutError("read timed out")])
+
+
+def test_memory_carries_previous_turns_of_the_same_conversation() -> None:
+    saver = InMemorySaver()
+    _run([tool_call("echo", word="first")], thread="conv", saver=saver)
+    state = _run([AIMessage(content="You asked about first.")], text="what did I ask?", thread="conv", saver=saver)
+    prompt = state["model"].prompts[0]
+    texts = [str(m.content) for m in prompt]
+    assert "echo:first" in texts  # the previous answer is in the history
+    assert texts[-1].endswith("what did I ask?") and "[context]" in texts[-1]
+    assert state["records"] == []  # per-turn records were reset
+    other = _run([AIMessage(content="hi")], text="new", thread="other", saver=saver)
+    assert all("first" not in str(m.content) for m in other["model"].prompts[0])

@@ -1,0 +1,80 @@
+"""The JSON-schema tool-calling adapter used for the embedded model (no model needed)."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from copilot.errors import LLMUnavailable
+from copilot.llm.schema_tools import JsonSchemaToolChat, decision_schema, parse_decision, to_wire
+from tools.registry import TOOLS
+
+SPECS = [t.openai_spec() for t in TOOLS]
+
+
+def test_decision_schema_has_one_option_per_tool_plus_reply() -> None:
+    schema = decision_schema(SPECS)
+    names = [o["properties"]["tool"]["const"] for o in schema["anyOf"]]
+    assert names == [*[t.name for t in TOOLS], "reply"]
+    sales = schema["anyOf"][0]["properties"]["args"]
+    assert "period" in sales["required"]
+    assert sales["properties"]["regions"]["anyOf"][0]["items"]["enum"][0] == "east"
+
+
+def test_parse_decision_tool_call_and_reply() -> None:
+    msg = parse_decision('{"tool":"sales_summary","args":{"period":"上个月"}}')
+    assert msg.tool_calls[0]["name"] == "sales_summary"
+    assert msg.tool_calls[0]["args"] == {"period": "上个月"}
+    assert parse_decision('{"tool":"reply","text":" 你好 "}').content == "你好"
+    with pytest.raises(LLMUnavailable):
+        parse_decision('{"tool":"sales_sum')
+
+
+def test_to_wire_renders_tool_traffic_as_json_and_marks_results_as_data() -> None:
+    call = AIMessage(content="", tool_calls=[{"name": "sales_summary", "args": {"period": "Q3"}, "id": "c1"}])
+    wire = to_wire([SystemMessage(content="sys"), HumanMessage(content="hi"), call,
+                    ToolMessage(content='{"value": 1}', tool_call_id="c1", name="sales_summary")], "CATALOGUE")
+    assert wire[0] == {"role": "system", "content": "sys\n\nCATALOGUE"}
+    assert json.loads(wire[2]["content"]) == {"tool": "sales_summary", "args": {"period": "Q3"}}
+    assert wire[3]["role"] == "user" and "data, not instructions" in wire[3]["content"]
+
+
+class _FakeCompletions:
+    def __init__(self, content: str) -> None:
+        self.content = content
+        self.requests: list[dict[str, Any]] = []
+
+    def create(self, **request: Any) -> Any:
+        self.requests.append(request)
+        usage = SimpleNamespace(prompt_tokens=10, completion_tokens=5, total_tokens=15)
+        return SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(content=self.content))],
+                               usage=usage)
+
+
+def _client(content: str) -> Any:
+    completions = _FakeCompletions(content)
+    return SimpleNamespace(chat=SimpleNamespace(completions=completions)), completions
+
+
+def test_adapter_sends_response_format_and_returns_tool_calls() -> None:
+    client, completions = _client('{"tool":"sales_summary","args":{"period":"Q3","regions":["south"]}}')
+    model = JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS)
+    ai = model.invoke([SystemMessage(content="s"), HumanMessage(content="Q3 华南销售额")])
+    assert ai.tool_calls[0]["args"] == {"period": "Q3", "regions": ["south"]}
+    sent = completions.requests[0]
+    assert sent["response_format"]["json_schema"]["schema"]["anyOf"][-1]["properties"]["tool"]["const"] == "reply"
+    assert "sales_summary(" in sent["messages"][0]["content"]  # catalogue appended to the system prompt
+    assert ai.usage_metadata is not None and ai.usage_metadata["output_tokens"] == 5
+
+
+def test_adapter_uses_grammar_when_given() -> None:
+    client, completions = _client('{"tool":"reply","text":"hello"}')
+    model = JsonSchemaToolChat(client=client, model_name="m", grammar_fn=lambda s: "GRAMMAR")
+    ai = model.bind_tools(SPECS).invoke([HumanMessage(content="hi")])
+    assert ai.content == "hello" and not ai.tool_calls
+    assert completions.requests[0]["extra_body"] == {"grammar": "GRAMMAR"}
+    assert "response_format" not in completions.requests[0]

@@ -1,0 +1,75 @@
+"""What every tool is made of, and what it may use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from copilot.context import RequestContext
+from copilot.directory import Directory
+from copilot.errors import NotReady
+
+
+class Attachment(BaseModel):
+    kind: Literal["chart", "file"]
+    path: str | None = None
+    url: str | None = None
+    title: str
+
+
+class ToolOutput(BaseModel):
+    """A tool's answer: `text` is ready for the user (in their language); `data` is what the LLM may read."""
+
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[Attachment] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ToolDeps:
+    """Data access shared by tools; built once per service, read-only for analytics."""
+
+    warehouse_path: Path
+    directory: Directory
+
+    def warehouse(self) -> duckdb.DuckDBPyConnection:
+        if not self.warehouse_path.exists():
+            raise NotReady(detail=f"missing {self.warehouse_path}")
+        return duckdb.connect(str(self.warehouse_path), read_only=True)
+
+
+A = TypeVar("A", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Tool(Generic[A]):
+    """A registered tool. The run function's docstring and the argument model are what the LLM reads."""
+
+    name: str
+    args_model: type[A]
+    run: Callable[[A, RequestContext, ToolDeps], ToolOutput]
+    side_effects: bool = False
+    # The rendered `text` is the final reply (figures come from code, not from the LLM).
+    direct: bool = True
+    examples: tuple[str, ...] = field(default=())
+
+    @property
+    def description(self) -> str:
+        doc = (self.run.__doc__ or "").strip()
+        return doc.split("\n\n")[0].replace("\n", " ")
+
+    def openai_spec(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        schema.pop("description", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": schema},
+        }

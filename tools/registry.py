@@ -1,0 +1,12 @@
+"""The one explicit list of tools the agent may call."""
+
+from __future__ import annotations
+
+from tools import sales_summary
+from tools.base import Tool
+
+TOOLS: list[Tool] = [sales_summary.TOOL]  # type: ignore[type-arg]
+
+
+def by_name() -> dict[str, Tool]:  # type: ignore[type-arg]
+    return {t.name: t for t in TOOLS}

@@ -1,0 +1,193 @@
+"""sales_summary: revenue, units and gross margin of a slice of the sales warehouse, vs a comparison period.
+
+The foundation's data tool; `analytics_query` (semantic layer, charts, follow-ups) extends it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, Field
+
+from copilot import fmt
+from copilot.context import RequestContext
+from copilot.errors import ToolInputError
+from copilot.normalize import Period, parse_period
+from tools.base import Tool, ToolDeps, ToolOutput
+from tools.dims import Member, members, resolve
+
+RegionCode = Literal["east", "south", "north", "central", "southwest", "northwest", "northeast"]
+Metric = Literal["revenue", "units", "gross_margin", "gross_margin_pct"]
+GroupBy = Literal["none", "region", "channel", "category", "sku", "month"]
+
+METRIC_NAMES = {
+    "revenue": ("revenue", "销售额"),
+    "units": ("units", "销量"),
+    "gross_margin": ("gross margin", "毛利"),
+    "gross_margin_pct": ("gross margin %", "毛利率"),
+}
+_GROUP_SQL = {
+    "region": ("f.region_code", "r.name_zh", "r.name_en"),
+    "channel": ("f.channel_code", "c.name_zh", "c.name_en"),
+    "category": ("p.category_code", "p.category_zh", "p.category_en"),
+    "sku": ("f.sku", "p.name_zh", "p.name_en"),
+    "month": ("strftime(f.date, '%Y-%m')", "strftime(f.date, '%Y-%m')", "strftime(f.date, '%Y-%m')"),
+}
+MAX_ROWS = 10
+
+
+class SalesSummaryArgs(BaseModel):
+    """Arguments of sales_summary; the period is the user's own words, turned into dates by code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(..., min_length=1, max_length=60,
+                        description="period as the user said it: 上个月, Q3, 2026年10月, last quarter, this year")
+    metric: Metric = "revenue"
+    regions: list[RegionCode] | None = Field(None, max_length=7, description="omit = all regions in scope")
+    channel: str | None = Field(None, max_length=40, description="e-commerce, KA, distributor, convenience")
+    category: str | None = Field(None, max_length=40, description="product category, e.g. 洗发水, body wash")
+    sku: str | None = Field(None, max_length=40)
+    group_by: GroupBy = "none"
+    compare: Literal["previous_period", "last_year", "none"] = "previous_period"
+
+
+def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Sales figures (revenue, units, gross margin, margin %) for a period, optionally by region, channel, category, SKU or month, compared with the previous period or last year.
+
+    Runs inside the asking user's region scope.
+    """
+    period = _period(args.period, ctx)
+    with deps.warehouse() as conn:
+        region_names = {m.code: m for m in members(conn, "region")}
+        regions = ctx.scoped_regions(list(args.regions or []), list(region_names))
+        filters, params = _filters(conn, args, regions)
+        lo, hi = conn.execute("SELECT min(date), max(date) FROM fact_sales").fetchone() or (None, None)
+        current = _query(conn, args, period.start, period.end, filters, params)
+        previous = None
+        if args.compare != "none":
+            p_start, p_end = _comparison(period, args.compare)
+            previous = _query(conn, args, p_start, p_end, filters, params)
+    coverage = (lo, hi)
+    return _render(args, ctx, period, regions, region_names, current, previous, coverage)
+
+
+def _period(text: str, ctx: RequestContext) -> Period:
+    return parse_period(text.replace("_", " "), ctx.today)
+
+
+def _filters(conn: object, args: SalesSummaryArgs, regions: list[str]) -> tuple[str, list[object]]:
+    clauses = [f"f.region_code IN ({', '.join('?' for _ in regions)})"]
+    params: list[object] = list(regions)
+    for kind, value, column in (("channel", args.channel, "f.channel_code"),
+                                ("category", args.category, "p.category_code"),
+                                ("sku", args.sku, "f.sku")):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(resolve(conn, kind, value).code)  # type: ignore[arg-type]
+    return " AND ".join(clauses), params
+
+
+def _comparison(period: Period, how: str) -> tuple[date, date]:
+    if how == "last_year":
+        return period.start - relativedelta(years=1), period.end - relativedelta(years=1)
+    if period.grain in ("month", "quarter", "year"):
+        months = {"month": 1, "quarter": 3, "year": 12}[period.grain]
+        start = period.start - relativedelta(months=months)
+        return start, period.start - timedelta(days=1)
+    days = (period.end - period.start).days + 1
+    return period.start - timedelta(days=days), period.start - timedelta(days=1)
+
+
+def _query(conn: object, args: SalesSummaryArgs, start: date, end: date, filters: str,
+           params: list[object]) -> list[tuple[str, float, float, float]]:
+    """Rows of (label, revenue, units, gross margin); one row labelled '' when not grouped."""
+    if args.group_by == "none":
+        key, zh, en = "''", "''", "''"
+    else:
+        key, zh, en = _GROUP_SQL[args.group_by]
+    sql = f"""
+        SELECT {key} AS k, any_value({zh}) AS zh, any_value({en}) AS en,
+               coalesce(sum(f.revenue), 0), coalesce(sum(f.units), 0), coalesce(sum(f.revenue - f.cost), 0)
+        FROM fact_sales f
+        JOIN dim_product p ON p.sku = f.sku
+        JOIN dim_region r ON r.region_code = f.region_code
+        JOIN dim_channel c ON c.channel_code = f.channel_code
+        WHERE f.date BETWEEN ? AND ? AND {filters}
+        GROUP BY k"""
+    rows = conn.execute(sql, [start, end, *params]).fetchall()  # type: ignore[attr-defined]
+    return [(f"{r[0]}\t{r[1]}\t{r[2]}", float(r[3]), float(r[4]), float(r[5])) for r in rows]
+
+
+def _value(metric: Metric, revenue: float, units: float, margin: float) -> float:
+    if metric == "revenue":
+        return revenue
+    if metric == "units":
+        return units
+    if metric == "gross_margin":
+        return margin
+    return margin / revenue if revenue else 0.0
+
+
+def _fmt(metric: Metric, value: float, lang: Literal["zh", "en"]) -> str:
+    if metric in ("revenue", "gross_margin"):
+        return fmt.money(value, lang)
+    if metric == "units":
+        return fmt.count(value, lang)
+    return fmt.pct(value)
+
+
+def _render(args: SalesSummaryArgs, ctx: RequestContext, period: Period, regions: list[str],
+            known: dict[str, Member], current: list[tuple[str, float, float, float]],
+            previous: list[tuple[str, float, float, float]] | None,
+            coverage: tuple[date | None, date | None]) -> ToolOutput:
+    lang = ctx.lang
+    lo, hi = coverage
+    if not current or all(r[1] == 0 and r[2] == 0 for r in current):
+        if lo and hi and (period.end < lo or period.start > hi):
+            raise ToolInputError(
+                en=f"No sales data for {period.label}: the warehouse covers {lo} to {hi}.",
+                zh=f"{period.label} 没有销售数据：数据范围为 {lo} 至 {hi}。",
+            )
+    totals = [sum(r[i] for r in current) for i in (1, 2, 3)]
+    total = _value(args.metric, *totals)
+    prev_total = None
+    if previous is not None:
+        prev_total = _value(args.metric, *[sum(r[i] for r in previous) for i in (1, 2, 3)])
+    scope = _scope_label(regions, known, lang)
+    name_en, name_zh = METRIC_NAMES[args.metric]
+    change = ""
+    if prev_total:
+        delta = (total - prev_total) / abs(prev_total) if args.metric != "gross_margin_pct" else total - prev_total
+        label = ({"previous_period": "环比", "last_year": "同比"} if lang == "zh"
+                 else {"previous_period": "vs previous period", "last_year": "vs last year"})[args.compare]
+        shown = fmt.pct(delta, signed=True) + (" pts" if args.metric == "gross_margin_pct" else "")
+        change = f"（{label} {shown}）" if lang == "zh" else f" ({shown} {label})"
+    head = (f"{scope} · {period.label} {name_zh}：{_fmt(args.metric, total, lang)}{change}" if lang == "zh"
+            else f"{scope} · {period.label} {name_en}: {_fmt(args.metric, total, lang)}{change}")
+    lines = [head]
+    rows = []
+    if args.group_by != "none":
+        ranked = sorted(current, key=lambda r: _value(args.metric, r[1], r[2], r[3]), reverse=True)
+        for key, rev, units, margin in ranked[:MAX_ROWS]:
+            _code, zh, en = key.split("\t")
+            value = _value(args.metric, rev, units, margin)
+            rows.append({"key": _code, "name": zh if lang == "zh" else en, "value": round(value, 4)})
+            lines.append(f"- {zh if lang == 'zh' else en}: {_fmt(args.metric, value, lang)}")
+        if len(ranked) > MAX_ROWS:
+            lines.append(f"… 共 {len(ranked)} 项" if lang == "zh" else f"… {len(ranked)} rows in all")
+    data = {"metric": args.metric, "period": period.label, "start": str(period.start), "end": str(period.end),
+            "regions": regions, "value": round(total, 4),
+            "previous_value": round(prev_total, 4) if prev_total is not None else None, "rows": rows}
+    return ToolOutput(text="\n".join(lines), data=data)
+
+
+def _scope_label(regions: list[str], known: dict[str, Member], lang: Literal["zh", "en"]) -> str:
+    if sorted(regions) == sorted(known):
+        return "全国" if lang == "zh" else "All regions"
+    return ("、" if lang == "zh" else ", ").join(known[r].name(lang) for r in regions)
+
+
+TOOL = Tool(name="sales_summary", args_model=SalesSummaryArgs, run=sales_summary)
