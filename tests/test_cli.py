@@ -1,0 +1,71 @@
+"""The console command, with the LLM factory swapped for a scripted model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import AIMessage
+from typer.testing import CliRunner
+
+from copilot.cli import app
+from copilot.settings import Settings
+from tests.fakes import ScriptedChatModel, tool_call
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> ScriptedChatModel:
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("COPILOT_TODAY", "2026-11-23")
+    model = ScriptedChatModel()
+    monkeypatch.setattr("copilot.llm.factory.build_chat_model", lambda s: model)
+    return model
+
+
+def test_ask_json_prints_the_reply_object(env: ScriptedChatModel) -> None:
+    env.script = [tool_call("sales_summary", period="Q3 2026", group_by="channel")]
+    result = runner.invoke(app, ["ask", "Q3 2026 revenue by channel", "--user", "demo.director", "--json"])
+    assert result.exit_code == 0, result.output
+    reply = json.loads(result.stdout)
+    assert reply["language"] == "en" and reply["tool_calls"][0]["ok"]
+    assert reply["reply"].startswith("All regions · 2026-Q3 revenue: ¥")
+
+
+def test_ask_plain_text_and_default_user(env: ScriptedChatModel) -> None:
+    env.script = [AIMessage(content="你好！我是销售助手。")]
+    result = runner.invoke(app, ["ask", "你好"])
+    assert result.exit_code == 0 and "我是销售助手" in result.stdout
+
+
+def test_ask_errors_are_messages_not_tracebacks(env: ScriptedChatModel) -> None:
+    result = runner.invoke(app, ["ask", "hello", "--user", "ghost"])
+    assert result.exit_code == 2 and "ghost" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["ask", "  "])
+    assert result.exit_code == 2 and "Please type a question" in result.output
+
+
+def test_invalid_settings_exit_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPILOT_PROVIDER", "openai")
+    result = runner.invoke(app, ["ask", "hi"])
+    assert result.exit_code == 2 and "COPILOT_BASE_URL" in result.output
+
+
+def test_demo_builds_and_users_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "d"))
+    result = runner.invoke(app, ["demo", "--no-model"])
+    assert result.exit_code == 0, result.output
+    assert "7 regions" in result.stdout and (tmp_path / "d" / "warehouse.duckdb").exists()
+    listed = runner.invoke(app, ["users"])
+    assert "demo.director" in listed.stdout and "manager" in listed.stdout
+
+
+def test_not_set_up_yet_says_run_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "empty"))
+    result = runner.invoke(app, ["ask", "hi"])
+    assert result.exit_code == 1 and "copilot demo" in result.output
