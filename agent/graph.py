@@ -11,7 +11,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -47,11 +47,15 @@ class AgentState(TypedDict):
     final: str | None
 
 
+def system_prompt() -> str:
+    return render("system")
+
+
 def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None) -> Any:
     """Compile the agent graph for a model and the registered tools."""
     registry = {t.name: t for t in tools}
     bound = model.bind_tools([t.openai_spec() for t in tools]) if tools else model
-    system = render("system")
+    system = system_prompt()
 
     def call_model(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ctx = runtime.context
@@ -105,13 +109,13 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             update["messages"] = messages
         return update
 
-    def after_model(state: AgentState) -> Literal["tools", "__end__"]:
+    def after_model(state: AgentState) -> str:
         last = state["messages"][-1]
         if state.get("final") is None and isinstance(last, AIMessage) and last.tool_calls:
             return "tools"
         return END
 
-    def after_tools(state: AgentState) -> Literal["model", "__end__"]:
+    def after_tools(state: AgentState) -> str:
         return END if state.get("final") is not None else "model"
 
     graph = StateGraph(AgentState, context_schema=AgentContext)
@@ -147,8 +151,8 @@ def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentC
         args = tool.args_model.model_validate(raw_args)
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        err = ToolInputError(en=f"I could not use those details ({detail}).", zh=f"参数无法使用（{detail}）。")
-        return ToolCallRecord(name=name, args=raw_args, ok=False, error=err.message(req.lang)), None
+        bad = ToolInputError(en=f"I could not use those details ({detail}).", zh=f"参数无法使用（{detail}）。")
+        return ToolCallRecord(name=name, args=raw_args, ok=False, error=bad.message(req.lang)), None
     clean = args.model_dump(exclude_none=True)
     if tool.side_effects and _call_key(name, clean) in seen:
         return ToolCallRecord(name=name, args=clean, ok=False,

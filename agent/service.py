@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agent.graph import AgentContext, build_graph
+from agent.graph import AgentContext, build_graph, system_prompt
 from agent.reply import Reply, ToolCallRecord
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
@@ -53,6 +53,13 @@ class CopilotService:
                 saver.setup()
                 self._graph = build_graph(self._model, self._tools, checkpointer=saver)
             return self._graph
+
+    def warm_up(self) -> None:
+        """Load the model and prime its prompt cache so the first user does not wait for it."""
+        self.graph()
+        warm = getattr(self._model, "warm", None)
+        if callable(warm):
+            warm(SystemMessage(content=system_prompt()), [t.openai_spec() for t in self._tools])
 
     def validate_text(self, text: str) -> str:
         """Reject empty and oversized input before anything expensive happens."""

@@ -61,8 +61,10 @@ def demo(
               f"{summary.n_sales_rows:,} daily sales rows ({summary.date_from} .. {summary.date_to}), "
               f"{summary.n_customers} key accounts, {summary.n_opportunities} opportunities, "
               f"{summary.n_users} people.")
-    if model and settings.provider == "local" and settings.model_path is None:
-        _prepare_model(settings)
+    if model and settings.provider == "local":
+        if settings.model_path is None:
+            _prepare_model(settings)
+        _warm_up(settings)
 
 
 def _prepare_model(settings: Settings) -> None:
@@ -76,6 +78,17 @@ def _prepare_model(settings: Settings) -> None:
         except CopilotError as exc:
             _fail(exc)
     out.print(f"Embedded model verified: {path}")
+
+
+def _warm_up(settings: Settings) -> None:
+    from agent.service import CopilotService
+
+    with out.status("Loading the embedded model and priming its prompt cache (once per prompt version)..."):
+        try:
+            CopilotService(settings).warm_up()
+        except CopilotError as exc:
+            _fail(exc)
+    out.print("Embedded model ready.")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Literal
 
@@ -46,7 +47,8 @@ class RequestContext(BaseModel):
     today: date
     trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
-    def scoped_regions(self, requested: list[str] | None, known: list[str]) -> list[str]:
+    def scoped_regions(self, requested: list[str] | None, known: list[str],
+                       labels: Mapping[str, tuple[str, str]] | None = None) -> list[str]:
         """The regions a data tool may read: the request clipped to the user's scope.
 
         Asking for a region outside the scope is refused rather than silently dropped, so a rep never
@@ -57,9 +59,10 @@ class RequestContext(BaseModel):
             return allowed
         outside = [r for r in requested if r not in allowed]
         if outside:
+            names = labels or {}
             raise PermissionDenied(
-                en=f"Your data scope does not include: {', '.join(outside)}.",
-                zh=f"您的数据权限不包含：{'、'.join(outside)}。",
+                en=f"Your data scope does not include: {', '.join(names.get(r, (r, r))[1] for r in outside)}.",
+                zh=f"您的数据权限不包含：{'、'.join(names.get(r, (r, r))[0] for r in outside)}。",
                 detail=f"user={self.user.user_id} requested={requested}",
             )
         return list(dict.fromkeys(requested))

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     )
     base_url: AnyHttpUrl | None = Field(None, description="OpenAI-compatible base URL, e.g. https://api.deepseek.com/v1")
     api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible endpoint")
-    model: str | None = Field(None, description="model name at the endpoint, e.g. gpt-4o-mini, deepseek-chat, qwen-plus")
+    model: str | None = Field(None, description="model at the endpoint, e.g. gpt-4o-mini, deepseek-chat, qwen-plus")
     tool_calling: Literal["auto", "native", "json_schema"] = Field(
         "auto", description="'native' OpenAI tools, 'json_schema' constrained decoding (auto: local -> json_schema)"
     )

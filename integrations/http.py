@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +15,7 @@ from pydantic import BaseModel, Field
 from agent.reply import Reply
 from agent.service import CopilotService
 from copilot import __version__
-from copilot.errors import CopilotError, user_message
+from copilot.errors import CopilotError, Lang, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
 from integrations.deps import ServiceDep
@@ -40,17 +43,37 @@ class Health(BaseModel):
     demo_ready: bool
 
 
+def _lang(request: Request) -> Lang:
+    return "zh" if getattr(request.state, "lang", "en") == "zh" else "en"
+
+
+def _warm(service: CopilotService) -> None:
+    try:
+        service.warm_up()
+    except Exception:  # the first request will report the problem to its user
+        log.exception("warm-up failed")
+
+
 def create_app(settings: Settings, service: CopilotService | None = None) -> FastAPI:
+    service = service or CopilotService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Load the model in the background: /healthz answers at once, the first chat waits for the model.
+        threading.Thread(target=_warm, args=(service,), name="warm-up", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sales Copilot",
         version=__version__,
         description="Self-hosted AI copilot for sales teams (Chinese/English). Every answer is a Reply object.",
     )
-    app.state.service = service or CopilotService(settings)
+    app.state.service = service
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:
-        lang = getattr(request.state, "lang", "en")
+        lang = _lang(request)
         return JSONResponse(status_code=exc.status_code,
                             content={"error": exc.message(lang), "code": type(exc).__name__})
 
@@ -63,7 +86,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        lang = getattr(request.state, "lang", "en")
+        lang = _lang(request)
         return JSONResponse(status_code=500, content={"error": user_message(exc, lang), "code": "InternalError"})
 
     @app.post("/v1/chat", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -8,11 +8,35 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 import duckdb
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from copilot.context import RequestContext
 from copilot.directory import Directory
 from copilot.errors import NotReady
+
+# What small models write for "not given"; treated as an omitted argument, never as a value.
+_UNSET_WORDS = {"", "none", "null", "nil", "n/a", "na", "any", "all", "unknown", "-",
+                "无", "空", "全部", "所有", "不限"}
+
+
+class ToolArgs(BaseModel):
+    """Base of every tool's arguments: strict fields, and placeholder words mapped to "not given"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_placeholders(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, str) and value.strip().lower() in _UNSET_WORDS:
+                field = cls.model_fields.get(key)
+                if field is not None and not field.is_required():
+                    continue
+            cleaned[key] = value
+        return cleaned
 
 
 class Attachment(BaseModel):
@@ -43,7 +67,7 @@ class ToolDeps:
         return duckdb.connect(str(self.warehouse_path), read_only=True)
 
 
-A = TypeVar("A", bound=BaseModel)
+A = TypeVar("A", bound=ToolArgs)
 
 
 @dataclass(frozen=True)

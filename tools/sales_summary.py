@@ -9,13 +9,13 @@ from datetime import date, timedelta
 from typing import Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from copilot import fmt
 from copilot.context import RequestContext
 from copilot.errors import ToolInputError
 from copilot.normalize import Period, parse_period
-from tools.base import Tool, ToolDeps, ToolOutput
+from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.dims import Member, members, resolve
 
 RegionCode = Literal["east", "south", "north", "central", "southwest", "northwest", "northeast"]
@@ -36,12 +36,11 @@ _GROUP_SQL = {
     "month": ("strftime(f.date, '%Y-%m')", "strftime(f.date, '%Y-%m')", "strftime(f.date, '%Y-%m')"),
 }
 MAX_ROWS = 10
+Row = tuple[str, float, float, float]  # (code\tname_zh\tname_en, revenue, units, gross margin)
 
 
-class SalesSummaryArgs(BaseModel):
+class SalesSummaryArgs(ToolArgs):
     """Arguments of sales_summary; the period is the user's own words, turned into dates by code."""
-
-    model_config = ConfigDict(extra="forbid")
 
     period: str = Field(..., min_length=1, max_length=60,
                         description="period as the user said it: 上个月, Q3, 2026年10月, last quarter, this year")
@@ -55,14 +54,16 @@ class SalesSummaryArgs(BaseModel):
 
 
 def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
-    """Sales figures (revenue, units, gross margin, margin %) for a period, optionally by region, channel, category, SKU or month, compared with the previous period or last year.
+    """Sales figures for a period: revenue/销售额, units/销量, gross_margin/毛利, gross_margin_pct/毛利率.
+    "各渠道/by channel" -> group_by=channel (likewise region, category, sku, month). compare=last_year for 同比/YoY.
 
     Runs inside the asking user's region scope.
     """
     period = _period(args.period, ctx)
     with deps.warehouse() as conn:
         region_names = {m.code: m for m in members(conn, "region")}
-        regions = ctx.scoped_regions(list(args.regions or []), list(region_names))
+        labels = {code: (m.name_zh, m.name_en) for code, m in region_names.items()}
+        regions = ctx.scoped_regions(list(args.regions or []), list(region_names), labels)
         filters, params = _filters(conn, args, regions)
         lo, hi = conn.execute("SELECT min(date), max(date) FROM fact_sales").fetchone() or (None, None)
         current = _query(conn, args, period.start, period.end, filters, params)
@@ -102,7 +103,7 @@ def _comparison(period: Period, how: str) -> tuple[date, date]:
 
 
 def _query(conn: object, args: SalesSummaryArgs, start: date, end: date, filters: str,
-           params: list[object]) -> list[tuple[str, float, float, float]]:
+           params: list[object]) -> list[Row]:
     """Rows of (label, revenue, units, gross margin); one row labelled '' when not grouped."""
     if args.group_by == "none":
         key, zh, en = "''", "''", "''"
@@ -139,43 +140,47 @@ def _fmt(metric: Metric, value: float, lang: Literal["zh", "en"]) -> str:
     return fmt.pct(value)
 
 
+def _total(metric: Metric, rows: list[Row]) -> float:
+    return _value(metric, sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows))
+
+
+def _change(args: SalesSummaryArgs, total: float, previous: float, lang: Literal["zh", "en"]) -> str:
+    """'（环比 +2.1%）' / ' (+2.1% vs previous period)'; margin % changes in percentage points."""
+    if args.metric == "gross_margin_pct":
+        shown = f"{(total - previous) * 100:+.1f} " + ("个百分点" if lang == "zh" else "pts")
+    else:
+        shown = fmt.pct((total - previous) / abs(previous), signed=True)
+    if lang == "zh":
+        return f"（{ {'previous_period': '环比', 'last_year': '同比'}[args.compare]} {shown}）"
+    return f" ({shown} {'vs previous period' if args.compare == 'previous_period' else 'vs last year'})"
+
+
 def _render(args: SalesSummaryArgs, ctx: RequestContext, period: Period, regions: list[str],
-            known: dict[str, Member], current: list[tuple[str, float, float, float]],
-            previous: list[tuple[str, float, float, float]] | None,
+            known: dict[str, Member], current: list[Row], previous: list[Row] | None,
             coverage: tuple[date | None, date | None]) -> ToolOutput:
     lang = ctx.lang
     lo, hi = coverage
-    if not current or all(r[1] == 0 and r[2] == 0 for r in current):
-        if lo and hi and (period.end < lo or period.start > hi):
-            raise ToolInputError(
-                en=f"No sales data for {period.label}: the warehouse covers {lo} to {hi}.",
-                zh=f"{period.label} 没有销售数据：数据范围为 {lo} 至 {hi}。",
-            )
-    totals = [sum(r[i] for r in current) for i in (1, 2, 3)]
-    total = _value(args.metric, *totals)
-    prev_total = None
-    if previous is not None:
-        prev_total = _value(args.metric, *[sum(r[i] for r in previous) for i in (1, 2, 3)])
-    scope = _scope_label(regions, known, lang)
+    empty = not current or all(r[1] == 0 and r[2] == 0 for r in current)
+    if empty and lo and hi and (period.end < lo or period.start > hi):
+        raise ToolInputError(
+            en=f"No sales data for {period.label}: the warehouse covers {lo} to {hi}.",
+            zh=f"{period.label} 没有销售数据：数据范围为 {lo} 至 {hi}。",
+        )
+    total = _total(args.metric, current)
+    prev_total = _total(args.metric, previous) if previous is not None else None
     name_en, name_zh = METRIC_NAMES[args.metric]
-    change = ""
-    if prev_total:
-        delta = (total - prev_total) / abs(prev_total) if args.metric != "gross_margin_pct" else total - prev_total
-        label = ({"previous_period": "环比", "last_year": "同比"} if lang == "zh"
-                 else {"previous_period": "vs previous period", "last_year": "vs last year"})[args.compare]
-        shown = fmt.pct(delta, signed=True) + (" pts" if args.metric == "gross_margin_pct" else "")
-        change = f"（{label} {shown}）" if lang == "zh" else f" ({shown} {label})"
-    head = (f"{scope} · {period.label} {name_zh}：{_fmt(args.metric, total, lang)}{change}" if lang == "zh"
-            else f"{scope} · {period.label} {name_en}: {_fmt(args.metric, total, lang)}{change}")
-    lines = [head]
+    change = _change(args, total, prev_total, lang) if prev_total else ""
+    sep, name = ("：", name_zh) if lang == "zh" else (": ", name_en)
+    scope = _scope_label(regions, known, lang)
+    lines = [f"{scope} · {period.label} {name}{sep}{_fmt(args.metric, total, lang)}{change}"]
     rows = []
     if args.group_by != "none":
         ranked = sorted(current, key=lambda r: _value(args.metric, r[1], r[2], r[3]), reverse=True)
         for key, rev, units, margin in ranked[:MAX_ROWS]:
-            _code, zh, en = key.split("\t")
+            code, zh, en = key.split("\t")
             value = _value(args.metric, rev, units, margin)
-            rows.append({"key": _code, "name": zh if lang == "zh" else en, "value": round(value, 4)})
-            lines.append(f"- {zh if lang == 'zh' else en}: {_fmt(args.metric, value, lang)}")
+            rows.append({"key": code, "name": zh if lang == "zh" else en, "value": round(value, 4)})
+            lines.append(f"- {rows[-1]['name']}: {_fmt(args.metric, value, lang)}")
         if len(ranked) > MAX_ROWS:
             lines.append(f"… 共 {len(ranked)} 项" if lang == "zh" else f"… {len(ranked)} rows in all")
     data = {"metric": args.metric, "period": period.label, "start": str(period.start), "end": str(period.end),

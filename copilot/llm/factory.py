@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -14,14 +15,21 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     import openai
 
     grammar_fn = None
+    prefix_hook: Callable[[list[dict[str, str]]], None] | None = None
     if settings.provider == "local":
-        from copilot.llm.local_server import compact_grammar, start_local_server
+        from copilot.llm.local_server import compact_grammar, prime_prefix, start_local_server
 
         endpoint = start_local_server(
             settings.model_path, settings.cache_dir, settings.local_threads, settings.local_ctx
         )
         base_url, api_key, model = endpoint.base_url, "local", "local"
         grammar_fn = compact_grammar
+
+        def _prime(prefix: list[dict[str, str]]) -> None:
+            prime_prefix(endpoint, prefix)
+
+        prefix_hook = _prime
+
     else:
         base_url = str(settings.base_url)
         api_key = settings.api_key.get_secret_value() if settings.api_key else "none"
@@ -52,4 +60,5 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         temperature=settings.temperature,
         max_tokens=settings.max_output_tokens,
         grammar_fn=grammar_fn,
+        prefix_hook=prefix_hook,
     )

@@ -53,33 +53,29 @@ def decision_schema(tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def tool_catalogue(tools: Sequence[dict[str, Any]]) -> str:
     """A compact, byte-stable description of the tools for the system prompt."""
     lines = ["Answer with one JSON object: either {\"tool\": NAME, \"args\": {...}} or "
-             "{\"tool\": \"reply\", \"text\": \"...\"}. Tools:"]
+             "{\"tool\": \"reply\", \"text\": \"...\"}. Omit optional args (marked ?) the user did not "
+             "ask for. Tools:"]
     for tool in tools:
         fn = tool["function"]
-        props = (fn.get("parameters") or {}).get("properties", {})
-        args = ", ".join(_describe_arg(name, spec) for name, spec in props.items())
+        params = fn.get("parameters") or {}
+        required = set(params.get("required", []))
+        props = params.get("properties", {})
+        args = ", ".join(_describe_arg(name if name in required else f"{name}?", spec)
+                         for name, spec in props.items())
         lines.append(f"- {fn['name']}({args}): {fn.get('description', '').strip()}")
     return "\n".join(lines)
 
 
 def _describe_arg(name: str, spec: dict[str, Any]) -> str:
-    options = spec.get("enum") or _enum_of(spec)
-    if options:
-        return f"{name}: {'|'.join(str(o) for o in options)}"
-    return f"{name}: {spec.get('type', 'any')}"
-
-
-def _enum_of(spec: dict[str, Any]) -> list[Any] | None:
-    for key in ("anyOf", "items"):
-        sub = spec.get(key)
-        if isinstance(sub, dict) and "enum" in sub:
-            return list(sub["enum"])
-        if isinstance(sub, list):
-            for item in sub:
-                found = item.get("enum") or (item.get("items") or {}).get("enum")
-                if found:
-                    return list(found)
-    return None
+    """`name: a|b|c` for enums, `name: [a|b]` for lists of enums, else `name: type`."""
+    options = [o for o in spec.get("anyOf", []) if o.get("type") != "null"] or [spec]
+    first = options[0]
+    if "enum" in first:
+        return f"{name}: {'|'.join(str(o) for o in first['enum'])}"
+    if first.get("type") == "array":
+        inner = first.get("items", {})
+        return f"{name}: [{'|'.join(str(o) for o in inner['enum'])}]" if "enum" in inner else f"{name}: list"
+    return f"{name}: {first.get('type', 'any')}"
 
 
 def to_wire(messages: Sequence[BaseMessage], catalogue: str | None) -> list[dict[str, str]]:
@@ -130,6 +126,8 @@ class JsonSchemaToolChat(BaseChatModel):
     temperature: float = 0.0
     max_tokens: int = 384
     grammar_fn: Callable[[dict[str, Any]], str] | None = None  # local server: compact llguidance grammar
+    # Local server: load the KV cache of the (byte-stable) system message before the first request.
+    prefix_hook: Callable[[list[dict[str, str]]], None] | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -145,6 +143,11 @@ class JsonSchemaToolChat(BaseChatModel):
         formatted = [convert_to_openai_tool(t) for t in tools]
         return self.bind(tools=formatted, **kwargs)
 
+    def warm(self, system: BaseMessage, tools: Sequence[dict[str, Any]]) -> None:
+        """Prime the server's prompt cache with the system message exactly as requests will send it."""
+        if self.prefix_hook is not None:
+            self.prefix_hook(to_wire([system], tool_catalogue(tools) if tools else None))
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -154,9 +157,12 @@ class JsonSchemaToolChat(BaseChatModel):
     ) -> ChatResult:
         tools: list[dict[str, Any]] = kwargs.get("tools") or []
         schema = decision_schema(tools)
+        wire = to_wire(messages, tool_catalogue(tools) if tools else None)
+        if self.prefix_hook is not None and wire and wire[0]["role"] == "system":
+            self.prefix_hook(wire[:1])
         request: dict[str, Any] = {
             "model": self.model_name,
-            "messages": to_wire(messages, tool_catalogue(tools) if tools else None),
+            "messages": wire,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }

@@ -1,0 +1,34 @@
+# Two commands for a fresh machine:  `make demo` (set up + run the main job)  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ASK_ZH ?= 2026年10月华东区的销售额是多少?
+ASK_EN ?= Revenue by channel in South China for Q3 2026?
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/copilot: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[local,dev]"
+	@touch $@
+
+setup: $(BIN)/copilot
+
+demo: setup
+	$(BIN)/copilot demo
+	$(BIN)/copilot ask "$(ASK_ZH)" --user demo.manager
+	$(BIN)/copilot ask "$(ASK_EN)" --user demo.director
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/agent_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
