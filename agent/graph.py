@@ -170,7 +170,7 @@ def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentC
         return ToolCallRecord(name=name, args=clean, ok=False, error=user_message(exc, req.lang)), None
     finally:
         pool.shutdown(wait=False)
-    return ToolCallRecord(name=name, args=clean, ok=True), output
+    return ToolCallRecord(name=name, args={**clean, **output.applied}, ok=True), output
 
 
 def _call_key(name: str, args: dict[str, Any]) -> str:

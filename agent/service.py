@@ -80,6 +80,7 @@ class CopilotService:
             lang=detect_language(text),
             conversation_id=conversation_id or uuid.uuid4().hex,
             today=self.settings.today or date.today(),
+            text=text,
         )
 
     def ask(self, user_id: str, text: str, conversation_id: str | None = None,

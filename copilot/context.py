@@ -45,6 +45,8 @@ class RequestContext(BaseModel):
     lang: Literal["zh", "en"]
     conversation_id: str
     today: date
+    # The user's own message: tools ground dates and amounts in it rather than in the LLM's rewording.
+    text: str = ""
     trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
     def scoped_regions(self, requested: list[str] | None, known: list[str],

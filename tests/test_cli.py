@@ -69,3 +69,11 @@ def test_not_set_up_yet_says_run_demo(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "empty"))
     result = runner.invoke(app, ["ask", "hi"])
     assert result.exit_code == 1 and "copilot demo" in result.output
+
+
+def test_chat_keeps_one_conversation(env: ScriptedChatModel) -> None:
+    env.script = [AIMessage(content="Hello Li Na."), AIMessage(content="You are Li Na.")]
+    result = runner.invoke(app, ["chat", "--user", "demo.manager"], input="I'm Li Na\nwho am I?\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Hello Li Na." in result.stdout and "You are Li Na." in result.stdout
+    assert any("I'm Li Na" in str(m.content) for m in env.prompts[1])  # the second turn saw the first

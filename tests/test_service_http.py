@@ -29,9 +29,10 @@ def test_reply_object_for_a_tool_turn(client: TestClient, fake_model: ScriptedCh
     assert set(body) == {"reply", "language", "tool_calls", "attachments", "transcript", "conversation_id",
                          "trace_id"}
     assert body["language"] == "zh" and body["reply"].startswith("华东 · 2026-10 销售额：¥")
+    # The record shows the arguments as applied: the period in dates and the regions after scoping.
     assert body["tool_calls"] == [{"name": "sales_summary", "args": {
-        "period": "2026年10月", "metric": "revenue", "group_by": "none", "compare": "previous_period"},
-        "ok": True, "error": None}]
+        "period": "2026-10", "start": "2026-10-01", "end": "2026-10-31", "regions": ["east"], "metric": "revenue",
+        "group_by": "none", "compare": "previous_period"}, "ok": True, "error": None}]
     # The per-turn context reached the model after the byte-stable system prompt.
     prompt = fake_model.prompts[0]
     assert "Sales Copilot" in str(prompt[0].content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,11 @@ class ToolArgs(BaseModel):
             return data
         cleaned: dict[str, Any] = {}
         for key, value in data.items():
-            if isinstance(value, str) and value.strip().lower() in _UNSET_WORDS:
-                field = cls.model_fields.get(key)
-                if field is not None and not field.is_required():
-                    continue
+            field = cls.model_fields.get(key)
+            # Only optional, default-None fields: "none" may be a real choice of an enum (group_by="none").
+            if (isinstance(value, str) and value.strip().lower() in _UNSET_WORDS
+                    and field is not None and not field.is_required() and field.default is None):
+                continue
             cleaned[key] = value
         return cleaned
 
@@ -51,6 +53,8 @@ class ToolOutput(BaseModel):
 
     text: str
     data: dict[str, Any] = Field(default_factory=dict)
+    # Arguments as actually applied (period in dates, regions after grounding and scope), shown in the Reply.
+    applied: dict[str, Any] = Field(default_factory=dict)
     attachments: list[Attachment] = Field(default_factory=list)
 
 
@@ -80,12 +84,15 @@ class Tool(Generic[A]):
     side_effects: bool = False
     # The rendered `text` is the final reply (figures come from code, not from the LLM).
     direct: bool = True
-    examples: tuple[str, ...] = field(default=())
+    # (user message, arguments) pairs shown to the LLM: small models copy the shape of examples.
+    examples: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
 
     @property
     def description(self) -> str:
         doc = (self.run.__doc__ or "").strip()
-        return doc.split("\n\n")[0].replace("\n", " ")
+        text = " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
+        shots = [f"{q!r} -> {json.dumps(a, ensure_ascii=False, separators=(',', ':'))}" for q, a in self.examples]
+        return text + (" Examples: " + "; ".join(shots) if shots else "")
 
     def openai_spec(self) -> dict[str, Any]:
         schema = self.args_model.model_json_schema()

@@ -14,9 +14,10 @@ from pydantic import Field
 from copilot import fmt
 from copilot.context import RequestContext
 from copilot.errors import ToolInputError
-from copilot.normalize import Period, parse_period
+from copilot.normalize import Period
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.dims import Member, members, resolve
+from tools.grounding import grounded_choice, grounded_period, grounded_regions
 
 RegionCode = Literal["east", "south", "north", "central", "southwest", "northwest", "northeast"]
 Metric = Literal["revenue", "units", "gross_margin", "gross_margin_pct"]
@@ -27,6 +28,13 @@ METRIC_NAMES = {
     "units": ("units", "销量"),
     "gross_margin": ("gross margin", "毛利"),
     "gross_margin_pct": ("gross margin %", "毛利率"),
+}
+# The user's words for each metric; when they name exactly one, it overrides the model's pick.
+METRIC_WORDS: dict[str, tuple[str, ...]] = {
+    "revenue": ("销售额", "营业额", "收入", "营收", "revenue", "sales value", "turnover"),
+    "units": ("销量", "件数", "卖了多少", "units", "volume", "how many"),
+    "gross_margin": ("毛利", "毛利额", "gross margin", "gross profit"),
+    "gross_margin_pct": ("毛利率", "margin %", "margin rate", "gross margin %", "margin percentage"),
 }
 _GROUP_SQL = {
     "region": ("f.region_code", "r.name_zh", "r.name_en"),
@@ -59,11 +67,13 @@ def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -
 
     Runs inside the asking user's region scope.
     """
-    period = _period(args.period, ctx)
+    period = grounded_period(args.period, ctx)
+    args = args.model_copy(update={"metric": grounded_choice(args.metric, ctx, METRIC_WORDS)})
     with deps.warehouse() as conn:
         region_names = {m.code: m for m in members(conn, "region")}
         labels = {code: (m.name_zh, m.name_en) for code, m in region_names.items()}
-        regions = ctx.scoped_regions(list(args.regions or []), list(region_names), labels)
+        asked = grounded_regions(list(args.regions or []), ctx, labels)
+        regions = ctx.scoped_regions(asked, list(region_names), labels)
         filters, params = _filters(conn, args, regions)
         lo, hi = conn.execute("SELECT min(date), max(date) FROM fact_sales").fetchone() or (None, None)
         current = _query(conn, args, period.start, period.end, filters, params)
@@ -73,10 +83,6 @@ def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -
             previous = _query(conn, args, p_start, p_end, filters, params)
     coverage = (lo, hi)
     return _render(args, ctx, period, regions, region_names, current, previous, coverage)
-
-
-def _period(text: str, ctx: RequestContext) -> Period:
-    return parse_period(text.replace("_", " "), ctx.today)
 
 
 def _filters(conn: object, args: SalesSummaryArgs, regions: list[str]) -> tuple[str, list[object]]:
@@ -186,7 +192,9 @@ def _render(args: SalesSummaryArgs, ctx: RequestContext, period: Period, regions
     data = {"metric": args.metric, "period": period.label, "start": str(period.start), "end": str(period.end),
             "regions": regions, "value": round(total, 4),
             "previous_value": round(prev_total, 4) if prev_total is not None else None, "rows": rows}
-    return ToolOutput(text="\n".join(lines), data=data)
+    applied = {"period": period.label, "start": str(period.start), "end": str(period.end), "regions": regions,
+               "metric": args.metric}
+    return ToolOutput(text="\n".join(lines), data=data, applied=applied)
 
 
 def _scope_label(regions: list[str], known: dict[str, Member], lang: Literal["zh", "en"]) -> str:
@@ -195,4 +203,13 @@ def _scope_label(regions: list[str], known: dict[str, Member], lang: Literal["zh
     return ("、" if lang == "zh" else ", ").join(known[r].name(lang) for r in regions)
 
 
-TOOL = Tool(name="sales_summary", args_model=SalesSummaryArgs, run=sales_summary)
+TOOL = Tool(
+    name="sales_summary",
+    args_model=SalesSummaryArgs,
+    run=sales_summary,
+    examples=(
+        ("上个月华东区各渠道的销售额", {"period": "上个月", "regions": ["east"], "group_by": "channel"}),
+        ("Q3 2026 gross margin % in South China",
+         {"period": "Q3 2026", "metric": "gross_margin_pct", "regions": ["south"]}),
+    ),
+)

@@ -10,12 +10,13 @@ from ._common import detect_language
 from .deadlines import parse_deadline
 from .durations import parse_duration
 from .money import Money, parse_money, parse_percent
-from .periods import Period, parse_period
+from .periods import Period, find_periods, parse_period
 
 __all__ = [
     "Money",
     "Period",
     "detect_language",
+    "find_periods",
     "parse_deadline",
     "parse_duration",
     "parse_money",

@@ -7,7 +7,8 @@ Bare "Q3", "3月", "March" or "H1" mean that period of ``today.year``; weeks are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -300,3 +301,148 @@ def parse_calendar_date(t: str, today: date, *, future: bool) -> date | None:
                 "REQUIRE_PARTS": ["day", "month"], "RETURN_AS_TIMEZONE_AWARE": False}
     parsed = dateparser.parse(t, languages=["en", "zh"], settings=settings)
     return parsed.date() if parsed else None
+
+
+# -- periods inside a free-text message -----------------------------------------------------------------
+#
+# parse_period reads text that IS a period; find_periods scans a whole message for the periods in it.
+# Candidate spans come from regexes built out of the parser's own tables (tighter than the parser's
+# fullmatch patterns, which may be loose because they only ever see a tool argument); a candidate counts
+# only when parse_period accepts it, so the dates still come from the parser alone.
+
+def _words(words: Iterable[str]) -> str:
+    """Regex alternation of table words, longest first (an alternation takes the first branch that fits)."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+_Y = r"(?:19|20)\d{2}"  # a year in a message: 1900..2099, so "SKU 3000" or "5000 units" is no year
+_ZH_NUMBER = r"\d{1,2}|[一二三四五六七八九十]{1,3}"  # a month or day number, as _MONTH_ZH and _ZH_DATE read it
+_MONTH = _words(_MONTHS)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_IN_YEAR_EN = (rf"q[1-4]|(?:{_words(_ORDINALS)})\s+quarter"
+               rf"|h[12]|(?:{_words(k for k, v in _ORDINALS.items() if v <= 2)})\s+half|{_MONTH}")
+# "3季度" and "第三季" but not "四季" (the seasons); "3月" but not the "3月" of "13月" or "二十三月".
+_IN_YEAR_ZH = (r"第[1-4一二三四]\s*季度?|[1-4一二三四]\s*季度|[上下]半年"
+               rf"|(?<![\d零〇一二两三四五六七八九十百千万亿])(?:{_ZH_NUMBER})\s*月份?")
+_IN_YEAR = f"{_IN_YEAR_EN}|{_IN_YEAR_ZH}"
+_UNITS_EN = _words(u for u in _ROLLING_UNITS if u.isascii())
+_UNITS_ZH = _words(u for u in _ROLLING_UNITS if not u.isascii())
+
+# A span may not start or end inside an ASCII word or number: "Q3" is found in "Q3的销量" and "in Q3,"
+# but not in "SQ3", "Q3-100" or "2026.10"; a span that starts or ends with a Chinese character is free.
+_EDGE_START = r"(?:(?<![a-z0-9.\-])|(?=[^a-z0-9]))"
+_EDGE_END = r"(?:(?<![a-z0-9])|(?![a-z0-9]|[.\-][a-z0-9]))"
+
+_CANDIDATES = [re.compile(f"{_EDGE_START}(?:{p}){_EDGE_END}", re.ASCII) for p in (
+    rf"{_Y}[-/.]\d{{1,2}}[-/.]\d{{1,2}}",                                      # 2026-11-05
+    rf"(?:{_Y}\s*年\s*)?(?:{_ZH_NUMBER})\s*月\s*(?:{_ZH_NUMBER})\s*[日号]",      # 2026年11月5日, 11月5号
+    rf"(?:{_MONTH})\s+{_DAY}(?:,?\s+{_Y})?|{_DAY}\s+(?:of\s+)?(?:{_MONTH})(?:,?\s+{_Y})?",  # March 5, 5 May 2026
+    rf"{_Y}-?w\d{{1,2}}|第\d{{1,2}}周",                                         # 2026-W48, 第48周
+    rf"{_Y}[-/]\d{{1,2}}",                                                     # 2026-10
+    rf"(?:fy)?{_Y}\s*(?:年度?|[-/])?\s*(?:{_IN_YEAR})",                         # 2025年Q3, 2026年10月, 2025-Q3
+    rf"(?:{_IN_YEAR_EN})[\s,]*(?:fy)?{_Y}",                                     # Q3 2026, October 2026
+    rf"(?:fy)?{_Y}(?:\s*年度?)?",                                               # 2025年, FY2025, (in) 2025
+    rf"(?:{_words(_YEAR_WORDS)})的?(?:{_IN_YEAR})",                             # 去年Q3, 今年的3月, 今年上半年
+    rf"(?:{_IN_YEAR_EN})\s+(?:of\s+)?(?:this|last|next)\s+year",               # Q3 of last year (_split_year)
+    _words([*_RELATIVE, *_TO_DATE]),                                           # 上个月, 今年以来, YTD, today
+    rf"(?:{_words(_EN_OFFSET)})\s+(?:week|month|quarter|year)",                # last quarter (_EN_RELATIVE)
+    rf"(?:last|past|previous|trailing)\s+(?:(?:{NUM})\s+)?(?:{_UNITS_EN})s?",  # last 30 days (_ROLLING)
+    rf"(?<![接将])(?:最近|近|过去)\s*(?:{NUM})\s*(?:{_UNITS_ZH})",               # 最近30天, 近三个月; not 将近/接近
+    _IN_YEAR,                                                                  # Q3, H1, 第三季度, 上半年, 3月, March
+)]
+
+# A bare year, or "may" / a short month name ("jan", "mar") without a year, is a period only right after
+# one of these words: "in 2025", "for May", "since Jan"; never "sold 2025 units" or "may I ask".
+_CONTEXT = re.compile(r"(?<![a-z])(?:in|on|during|for|of|since|from|until|till|through|to|between|by|before|after)"
+                      r"\s+$", re.ASCII)
+_AMBIGUOUS_MONTH = re.compile(rf"(?<![a-z])(?:{_words(set(_MONTHS) - set(_MONTH_NAMES) | {'may'})})(?![a-z])")
+_HAS_YEAR = re.compile(rf"{_Y}|(?<![a-z])year(?![a-z])")
+
+
+def _needs_context(span: str) -> bool:
+    return re.fullmatch(_Y, span) is not None or (_AMBIGUOUS_MONTH.search(span) is not None
+                                                   and _HAS_YEAR.search(span) is None)
+
+
+# Two periods joined into one range, as _RANGE reads it: "1月到3月", "from Jan 2026 to Mar 2026",
+# "between Q1 and Q2". Bare "to" and "and" join only after "from" / "between": "last year to this year"
+# and "Q1 and Q2" are usually two periods being compared.
+_RANGE_JOIN = re.compile(r"\s*(?:\.\.|~|–|—|至|到)\s*|\s+(?:-|until|through)\s+|\s+(?P<word>to|and)\s+")
+_RANGE_OPEN = re.compile(r"(?:(?<![a-z])(?P<word>from|between)\s+|[从自]\s*)$")
+_RANGE_CLOSE = re.compile(r"为止|止")
+_OPENER = {"to": "from", "and": "between"}
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """Text folded as :func:`clean` folds it (NFKC, lower case, "_" and whitespace to " ") but not
+    collapsed, and for each folded character the index of the input character it came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for f in unicodedata.normalize("NFKC", ch).lower():
+            folded.append(" " if f.isspace() or f == "_" else f)
+            origin.append(i)
+    origin.append(len(text))
+    return "".join(folded), origin
+
+
+def _confirmed(text: str, today: date) -> Period | None:
+    try:
+        return parse_period(text, today)
+    except ToolInputError:
+        return None
+
+
+def find_periods(text: str, today: date) -> list[tuple[str, Period]]:
+    """The periods written inside a message, in order: ``[(exact substring of text, Period), ...]``.
+
+    "上个月华南区的毛利率" -> [("上个月", 2026-10)]; "revenue last quarter vs last year" -> two periods.
+    Scans left to right; at each position the longest candidate that parse_period accepts wins, and found
+    periods never overlap. Relative periods are relative to ``today``.
+    """
+    if not isinstance(text, str):
+        return []
+    folded, origin = _fold(text)
+
+    def original(start: int, end: int) -> str:
+        return text[origin[start]:origin[end - 1] + 1]
+
+    found: list[tuple[int, int, Period]] = []  # folded start, folded end, period
+    pos = 0
+    while pos < len(folded):
+        ends = sorted({m.end() for p in _CANDIDATES if (m := p.match(folded, pos)) and m.end() > pos},
+                      reverse=True)
+        for end in ends:
+            if _needs_context(folded[pos:end]) and not _CONTEXT.search(folded, 0, pos):
+                continue
+            if period := _confirmed(original(pos, end), today):
+                found.append((pos, end, period))
+                pos = end
+                break
+        else:
+            pos += 1
+    return [(original(start, end), period) for start, end, period in _join_ranges(folded, found, original, today)]
+
+
+def _join_ranges(folded: str, found: list[tuple[int, int, Period]], original: Callable[[int, int], str],
+                 today: date) -> list[tuple[int, int, Period]]:
+    """Merge neighbours joined by a range word ("1月到3月", "from 2026-01-01 to 2026-03-31") into one period."""
+    out: list[tuple[int, int, Period]] = []
+    i = 0
+    while i < len(found):
+        start, end, period = found[i]
+        if i + 1 < len(found) and (join := _RANGE_JOIN.fullmatch(folded, end, found[i + 1][0])):
+            opener = _RANGE_OPEN.search(folded, out[-1][1] if out else 0, start)
+            needed = _OPENER.get(join.group("word") or "")
+            if needed is None or (opener is not None and opener.group("word") == needed):
+                new_start = opener.start() if opener else start
+                new_end = found[i + 1][1]
+                if close := _RANGE_CLOSE.match(folded, new_end):
+                    new_end = close.end()
+                if joined := _confirmed(original(new_start, new_end), today):
+                    out.append((new_start, new_end, joined))
+                    i += 2
+                    continue
+        out.append((start, end, period))
+        i += 1
+    return out

@@ -1,0 +1,62 @@
+"""The real bundled model end to end (slow: loads the 1 GB GGUF once; marked `model`, run in CI)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.service import CopilotService
+from copilot.errors import LLMUnavailable
+from copilot.settings import Settings, load_settings
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def real(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CopilotService]:
+    data = tmp_path_factory.mktemp("real")
+    for name in ("warehouse.duckdb", "ops.sqlite"):
+        (data / name).symlink_to(demo_dir / name)
+    service = CopilotService(load_settings(data_dir=data, today=TODAY))
+    service.warm_up()
+    yield service
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "regions", "label", "starts"),
+    [
+        ("demo.manager", "2026年10月华东区的销售额是多少?", ["east"], "2026-10", "华东 · 2026-10 销售额：¥4,487.1万"),
+        ("demo.director", "What was revenue in South China in Q3 2026?", ["south"], "2026-Q3",
+         "South China · 2026-Q3 revenue: ¥83.09M"),
+        ("demo.director", "上个月华北区的销量", ["north"], "2026-10", "华北 · 2026-10 销量："),
+    ],
+)
+def test_data_questions_call_the_tool_with_grounded_arguments(
+    real: CopilotService, user: str, text: str, regions: list[str], label: str, starts: str
+) -> None:
+    reply = real.ask(user, text)
+    assert [c.name for c in reply.tool_calls] == ["sales_summary"], reply
+    assert reply.tool_calls[0].ok and reply.tool_calls[0].args.get("regions") == regions
+    assert reply.reply.startswith(starts), reply.reply
+    assert label in reply.reply
+
+
+def test_greeting_calls_no_tool_and_answers_in_chinese(real: CopilotService) -> None:
+    reply = real.ask("demo.rep", "你好,你是谁?")
+    assert reply.tool_calls == [] and reply.language == "zh"
+    assert reply.reply.strip() and any("\u4e00" <= ch <= "\u9fff" for ch in reply.reply)
+
+
+def test_rep_asking_outside_scope_is_refused(real: CopilotService) -> None:
+    reply = real.ask("demo.rep", "2026年10月华南区的销售额是多少?")
+    assert reply.tool_calls and not reply.tool_calls[0].ok
+    assert "华南" in reply.reply and "权限" in reply.reply
+
+
+def test_slow_llm_times_out_with_a_clear_error(settings: Settings) -> None:
+    slow = load_settings(data_dir=settings.data_dir, today=TODAY, llm_timeout_s=0.05, llm_max_retries=0)
+    with pytest.raises(LLMUnavailable):
+        CopilotService(slow).ask("demo.rep", "What was revenue in East China in October 2026?")
