@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -54,8 +55,20 @@ def system_prompt() -> str:
 def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None) -> Any:
     """Compile the agent graph for a model and the registered tools."""
     registry = {t.name: t for t in tools}
-    bound = model.bind_tools([t.openai_spec() for t in tools]) if tools else model
+    specs = [t.openai_spec() for t in tools]
+    bound = model.bind_tools(specs) if tools else model
+    forced = model.bind_tools(specs, tool_choice="required") if tools else model
     system = system_prompt()
+
+    def invoke(runnable: Any, wire: list[AnyMessage]) -> AIMessage:
+        try:
+            ai = runnable.invoke(wire)
+        except CopilotError:
+            raise
+        except Exception as exc:  # provider SDK errors: timeouts, connection, HTTP 5xx
+            raise LLMUnavailable(detail=f"{type(exc).__name__}: {exc}") from exc
+        assert isinstance(ai, AIMessage)
+        return ai
 
     def call_model(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ctx = runtime.context
@@ -64,13 +77,14 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                         "在步数上限内未能完成，请换个说法或缩小范围。")
             return {"final": text, "messages": [AIMessage(content=text)]}
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
-        try:
-            ai = bound.invoke(wire)
-        except CopilotError:
-            raise
-        except Exception as exc:  # provider SDK errors: timeouts, connection, HTTP 5xx
-            raise LLMUnavailable(detail=f"{type(exc).__name__}: {exc}") from exc
-        return {"messages": [ai], "steps": state["steps"] + 1}
+        ai = invoke(bound, wire)
+        steps = state["steps"] + 1
+        if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), wire):
+            # A plain reply quoting figures no tool produced is a hallucination: decide again, a tool this time.
+            log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
+            ai = invoke(forced, wire)
+            steps += 1
+        return {"messages": [ai], "steps": steps}
 
     def run_tools(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ctx = runtime.context
@@ -97,14 +111,17 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 continue
             attachments.extend(a.model_dump() for a in output.attachments)
             texts.append(output.text)
-            direct = direct and (tool is not None and tool.direct)
-            messages.append(ToolMessage(content=json.dumps(output.data, ensure_ascii=False, default=str),
-                                        tool_call_id=call["id"], name=call["name"]))
+            is_direct = tool is not None and tool.direct
+            direct = direct and is_direct
+            # A direct tool's text is the answer; it is also all later turns need to see of it (short, cached).
+            content = output.text if is_direct else json.dumps(output.data, ensure_ascii=False, default=str)
+            messages.append(ToolMessage(content=content, tool_call_id=call["id"], name=call["name"]))
         update: dict[str, Any] = {"records": records, "attachments": attachments}
         failed = any(not r["ok"] for r in records[len(state["records"]):])
         if direct or failed:
-            final = "\n\n".join(t for t in texts if t)
-            update.update(final=final, messages=[*messages, AIMessage(content=final)])
+            # The answer is already in the tool messages: history shows "question -> tool call -> result",
+            # so the model keeps calling tools on later turns instead of imitating plain-text answers.
+            update.update(final="\n\n".join(t for t in texts if t), messages=messages)
         else:
             update["messages"] = messages
         return update
@@ -127,12 +144,33 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
     return graph.compile(checkpointer=checkpointer)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def ungrounded_numbers(reply: str, context: list[AnyMessage]) -> set[str]:
+    """Figures in a reply that appear nowhere in what the model was shown (user text, context, tool results)."""
+    seen = {n.replace(",", "") for m in context for n in _NUMBER.findall(str(m.content))}
+    return {n.replace(",", "") for n in _NUMBER.findall(reply)} - seen
+
+
 def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:
-    """The last few messages, starting at a user message, with the turn's context put before the new text."""
-    window = messages[-(ctx.history_messages + 1):] if ctx.history_messages else messages[-1:]
-    while window and not isinstance(window[0], HumanMessage):
-        window = window[1:]
+    """Recent messages for the LLM, starting at a user message, the turn's context before the new text.
+
+    The window start moves in blocks of half the budget rather than one message per turn: a stable prefix
+    lets the local server reuse its KV cache, which is what makes multi-turn chats fast on a CPU.
+    """
+    budget = max(ctx.history_messages, 0)
+    start = 0
+    over = len(messages) - 1 - budget
+    if over > 0:
+        step = max(budget // 2, 1)
+        start = -(-over // step) * step  # round up to a whole block
+    window = messages[start:]
     current = max(i for i, m in enumerate(window) if isinstance(m, HumanMessage))
+    if budget == 0:
+        window, current = window[current:], 0
+    while window and not isinstance(window[0], HumanMessage):
+        window, current = window[1:], current - 1
     req = ctx.request
     scope = "all regions" if req.user.all_regions else ",".join(req.user.regions)
     text = render("turn", user_name=req.user.name_en, role=req.user.role, scope=scope, today=req.today,

@@ -96,7 +96,7 @@ class CopilotService:
             max_steps=self.settings.max_steps,
             max_tool_calls=self.settings.max_tool_calls,
             tool_timeout_s=self.settings.tool_timeout_s,
-            history_messages=self.settings.history_turns,
+            history_messages=self.settings.history_messages,
         )
         config = {
             # Conversations are namespaced by user so nobody can read another user's thread by its id.

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     max_tool_calls: int = Field(3, ge=1, le=20, description="tool calls per turn at most")
     tool_timeout_s: float = Field(30.0, gt=0, le=600, description="timeout of one tool call")
     max_input_chars: int = Field(4000, ge=100, le=100_000, description="longest user message accepted")
-    history_turns: int = Field(6, ge=0, le=100, description="previous messages sent to the LLM")
+    history_messages: int = Field(
+        12, ge=0, le=200, description="most previous messages sent to the LLM (trimmed in blocks to keep its cache)"
+    )
     default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
     today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
 

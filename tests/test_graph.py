@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import date
 from pathlib import Path
@@ -150,3 +151,40 @@ def test_memory_carries_previous_turns_of_the_same_conversation() -> None:
     assert state["records"] == []  # per-turn records were reset
     other = _run([AIMessage(content="hi")], text="new", thread="other", saver=saver)
     assert all("first" not in str(m.content) for m in other["model"].prompts[0])
+
+
+def test_history_window_moves_in_blocks_and_starts_at_a_user_message() -> None:
+    from langchain_core.messages import ToolMessage
+
+    from agent.graph import _history
+
+    ctx = AgentContext(
+        request=RequestContext(user=USER, lang="en", conversation_id="c", today=date(2026, 11, 23)),
+        deps=ToolDeps(warehouse_path=Path("/x"), directory=Directory(Path("/x"))),
+        max_steps=4, max_tool_calls=3, tool_timeout_s=5.0, history_messages=12,
+    )
+    convo: list[Any] = []
+    firsts = []
+    for i in range(12):  # each turn: question, tool call, tool result
+        convo.append(HumanMessage(content=f"q{i}"))
+        window = _history(convo, ctx)
+        assert isinstance(window[0], HumanMessage) and window[-1].content.endswith(f"q{i}")
+        assert len(window) <= 13
+        firsts.append(window[0].content)
+        call = tool_call("echo", word=str(i))
+        convo += [call, ToolMessage(content=f"echo:{i}", tool_call_id=call.tool_calls[0]["id"], name="echo")]
+    # The first message changes on far fewer turns than a one-message sliding window would.
+    changes = sum(a != b for a, b in itertools.pairwise(firsts))
+    assert 2 <= changes <= 6
+    assert "[context]" in _history(convo[:1], ctx)[0].content
+
+
+def test_reply_with_invented_figures_is_replaced_by_a_tool_call() -> None:
+    script = [AIMessage(content="Revenue was 1234567890 yuan."), tool_call("echo", word="real")]
+    state = _run(script, text="what was revenue in 2026?")
+    assert state["final"] == "echo:real" and len(state["model"].prompts) == 2
+
+
+def test_reply_quoting_only_known_figures_stands() -> None:
+    state = _run([AIMessage(content="Yes, 2026 is covered.")], text="is 2026 covered?")
+    assert state["records"] == [] and state["messages"][-1].content == "Yes, 2026 is covered."

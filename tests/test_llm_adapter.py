@@ -78,3 +78,10 @@ def test_adapter_uses_grammar_when_given() -> None:
     assert ai.content == "hello" and not ai.tool_calls
     assert completions.requests[0]["extra_body"] == {"grammar": "GRAMMAR"}
     assert "response_format" not in completions.requests[0]
+
+
+def test_required_tool_choice_removes_the_reply_option() -> None:
+    client, completions = _client('{"tool":"sales_summary","args":{"period":"Q3"}}')
+    JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS, tool_choice="required").invoke("x")
+    options = completions.requests[0]["response_format"]["json_schema"]["schema"]["anyOf"]
+    assert [o["properties"]["tool"]["const"] for o in options] == [t.name for t in TOOLS]

@@ -58,6 +58,7 @@ def start_local_server(model_path: Path | None, cache_dir: Path, threads: int, c
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.cache_prompt = True
+        params.n_cache_reuse = 32  # reuse cached chunks after the history window slides (KV shifting)
         params.verbosity = -1
         params.port = 0
         slots = cache_dir / "slots"
