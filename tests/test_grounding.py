@@ -7,11 +7,15 @@ import pytest
 from copilot.context import RequestContext, User
 from copilot.errors import ToolInputError
 from tests.conftest import TODAY
-from tools.grounding import grounded_period, grounded_regions
+from tools.dims import Member
+from tools.grounding import grounded_choice, grounded_member, grounded_members, grounded_period
 
 USER = User(user_id="u", name_zh="测", name_en="T", role="manager", department="sales", regions=("*",))
-NAMES = {"east": ("华东", "East China"), "north": ("华北", "North China"), "northwest": ("西北", "Northwest China"),
-         "south": ("华南", "South China")}
+REGIONS = [Member("east", "华东", "East China", ("East", "华东区")), Member("north", "华北", "North China", ("North",)),
+           Member("northwest", "西北", "Northwest China", ("Northwest",)),
+           Member("northeast", "东北", "Northeast China", ("Northeast",)), Member("south", "华南", "South China")]
+CHANNELS = [Member("ecommerce", "电商旗舰店", "E-commerce flagship", ("电商", "online")),
+            Member("ka", "商超/KA", "Supermarket/KA", ("商超", "KA"))]
 
 
 def _ctx(text: str) -> RequestContext:
@@ -44,10 +48,25 @@ def test_grounded_period_still_refuses_nonsense() -> None:
         ("华东和华南的对比", ["east"], ["east", "south"]),
         ("and by channel?", ["east"], ["east"]),
         ("全国的销售额", [], []),
+        ("revenue in the Northeast vs the East", ["east"], ["northeast", "east"]),  # whole words only
+        ("华东区上个月", [], ["east"]),
     ],
 )
 def test_grounded_regions(text: str, model_value: list[str], expected: list[str]) -> None:
-    assert grounded_regions(model_value, _ctx(text), NAMES) == expected
+    assert grounded_members(model_value, _ctx(text), REGIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "model_value", "expected"),
+    [
+        ("华东区上个月电商渠道的销售额", None, "ecommerce"),
+        ("online revenue", "ka", "ecommerce"),
+        ("电商和商超的对比", "ka", "ka"),  # two named: the model decides
+        ("breakfast revenue", None, None),  # "ka" is not a word inside another word
+    ],
+)
+def test_grounded_member(text: str, model_value: str | None, expected: str | None) -> None:
+    assert grounded_member(model_value, _ctx(text), CHANNELS) == expected
 
 
 WORDS = {"revenue": ("销售额", "revenue"), "gross_margin": ("毛利", "gross margin"),
@@ -65,6 +84,10 @@ WORDS = {"revenue": ("销售额", "revenue"), "gross_margin": ("毛利", "gross 
     ],
 )
 def test_grounded_choice(text: str, model_value: str, expected: str) -> None:
-    from tools.grounding import grounded_choice
-
     assert grounded_choice(model_value, _ctx(text), WORDS) == expected
+
+
+def test_unnamed_choice_falls_back_to_the_default() -> None:
+    groups = {"channel": ("by channel", "各渠道"), "month": ("trend", "趋势")}
+    assert grounded_choice("month", _ctx("华东区今年以来的销量"), groups, unnamed="none") == "none"
+    assert grounded_choice("none", _ctx("and by channel?"), groups, unnamed="none") == "channel"

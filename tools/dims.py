@@ -1,12 +1,14 @@
 """Resolve what a user (or the LLM) called a region, channel, category or SKU to its warehouse code.
 
-Matching is done in code against the bilingual dimension tables, so "华东", "East China" and "east" all mean
-the same region and an unknown name is refused with the valid choices instead of guessed.
+Matching is done in code against the bilingual dimension tables and their aliases (`dim_alias`), so "华东",
+"华东区", "East China" and "east" all mean the same region, and an unknown name is refused with the valid
+choices instead of guessed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 import duckdb
@@ -36,15 +38,26 @@ class Member:
     code: str
     name_zh: str
     name_en: str
+    aliases: tuple[str, ...] = field(default=())
 
     def name(self, lang: Literal["zh", "en"]) -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.code, self.name_zh, self.name_en, *self.aliases)
 
 
 def members(conn: duckdb.DuckDBPyConnection, kind: Kind) -> list[Member]:
     table, code, zh, en = _TABLES[kind]
     rows = conn.execute(f"SELECT DISTINCT {code}, {zh}, {en} FROM {table} ORDER BY 1").fetchall()
-    return [Member(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+    aliases: dict[str, list[str]] = {}
+    has_aliases = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'dim_alias'")
+    if (has_aliases.fetchone() or (0,))[0]:  # optional table: a customer's warehouse may not have it
+        query = "SELECT code, alias FROM dim_alias WHERE kind = ? ORDER BY 1, 2"
+        for c, alias in conn.execute(query, [kind]).fetchall():
+            aliases.setdefault(str(c), []).append(str(alias))
+    return [Member(str(r[0]), str(r[1]), str(r[2]), tuple(aliases.get(str(r[0]), ()))) for r in rows]
 
 
 def _key(text: str) -> str:
@@ -55,15 +68,14 @@ def _key(text: str) -> str:
 
 
 def resolve(conn: duckdb.DuckDBPyConnection, kind: Kind, text: str) -> Member:
-    """The member whose code or Chinese/English name matches `text` (exactly, else uniquely by prefix)."""
+    """The member whose code, name or alias matches `text` (exactly, else uniquely by prefix)."""
     options = members(conn, kind)
     key = _key(text)
     if key:
         for m in options:
-            if key in (_key(m.code), _key(m.name_zh), _key(m.name_en)):
+            if key in {_key(n) for n in m.names}:
                 return m
-        partial = [m for m in options if any(_key(n).startswith(key) or key in _key(n)
-                                             for n in (m.name_zh, m.name_en))]
+        partial = [m for m in options if any(_key(n).startswith(key) or key in _key(n) for n in m.names[1:])]
         if len(partial) == 1:
             return partial[0]
     en_label, zh_label = _LABEL[kind]
@@ -73,3 +85,22 @@ def resolve(conn: duckdb.DuckDBPyConnection, kind: Kind, text: str) -> Member:
         en=f"I don't know the {en_label} '{text}'. Known: {sample_en}.",
         zh=f"未找到{zh_label}“{text}”。可选：{sample_zh}。",
     )
+
+
+def named_in_text(options: list[Member], text: str) -> list[Member]:
+    """Members the text names, longest name first, without overlaps; in order of appearance.
+
+    Latin names match as whole words ("East" is not inside "Northeast"); Chinese names as substrings.
+    """
+    spans: list[tuple[int, int, Member]] = []
+    names = sorted(((n, m) for m in options for n in m.names[1:] if n), key=lambda nm: -len(nm[0]))
+    for name, member in names:
+        pattern = re.escape(name) if not name.isascii() else rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])"
+        for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
+            if all(hit.end() <= a or hit.start() >= b for a, b, _ in spans):
+                spans.append((hit.start(), hit.end(), member))
+    found: list[Member] = []
+    for _, _, member in sorted(spans, key=lambda s: s[0]):
+        if member not in found:
+            found.append(member)
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+import duckdb
 from dateutil.relativedelta import relativedelta
 from pydantic import Field
 
@@ -17,7 +18,7 @@ from copilot.errors import ToolInputError
 from copilot.normalize import Period
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.dims import Member, members, resolve
-from tools.grounding import grounded_choice, grounded_period, grounded_regions
+from tools.grounding import grounded_choice, grounded_member, grounded_members, grounded_period
 
 RegionCode = Literal["east", "south", "north", "central", "southwest", "northwest", "northeast"]
 Metric = Literal["revenue", "units", "gross_margin", "gross_margin_pct"]
@@ -35,6 +36,17 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "units": ("销量", "件数", "卖了多少", "units", "volume", "how many"),
     "gross_margin": ("毛利", "毛利额", "gross margin", "gross profit"),
     "gross_margin_pct": ("毛利率", "margin %", "margin rate", "gross margin %", "margin percentage"),
+}
+# Grouping is only done when the user asks for it ("各渠道", "by channel", "trend"); small models add it freely.
+GROUP_WORDS: dict[str, tuple[str, ...]] = {
+    "region": ("各区域", "各大区", "各地区", "各区", "分区域", "按区域", "哪个区", "by region", "per region",
+               "which region", "regions"),
+    "channel": ("各渠道", "分渠道", "按渠道", "哪个渠道", "by channel", "per channel", "which channel", "channels"),
+    "category": ("各品类", "分品类", "按品类", "哪个品类", "by category", "per category", "which category",
+                 "categories"),
+    "sku": ("各产品", "按产品", "哪些产品", "单品", "top sku", "top product", "by sku", "by product", "per sku",
+            "which product", "skus", "products"),
+    "month": ("每月", "各月", "按月", "月度", "趋势", "走势", "monthly", "by month", "per month", "trend"),
 }
 _GROUP_SQL = {
     "region": ("f.region_code", "r.name_zh", "r.name_en"),
@@ -68,11 +80,11 @@ def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -
     Runs inside the asking user's region scope.
     """
     period = grounded_period(args.period, ctx)
-    args = args.model_copy(update={"metric": grounded_choice(args.metric, ctx, METRIC_WORDS)})
     with deps.warehouse() as conn:
+        args = _grounded(args, ctx, conn)
         region_names = {m.code: m for m in members(conn, "region")}
         labels = {code: (m.name_zh, m.name_en) for code, m in region_names.items()}
-        asked = grounded_regions(list(args.regions or []), ctx, labels)
+        asked = grounded_members(list(args.regions or []), ctx, list(region_names.values()))
         regions = ctx.scoped_regions(asked, list(region_names), labels)
         filters, params = _filters(conn, args, regions)
         lo, hi = conn.execute("SELECT min(date), max(date) FROM fact_sales").fetchone() or (None, None)
@@ -83,6 +95,16 @@ def sales_summary(args: SalesSummaryArgs, ctx: RequestContext, deps: ToolDeps) -
             previous = _query(conn, args, p_start, p_end, filters, params)
     coverage = (lo, hi)
     return _render(args, ctx, period, regions, region_names, current, previous, coverage)
+
+
+def _grounded(args: SalesSummaryArgs, ctx: RequestContext, conn: duckdb.DuckDBPyConnection) -> SalesSummaryArgs:
+    """The model's arguments corrected by what the user's own words name."""
+    return args.model_copy(update={
+        "metric": grounded_choice(args.metric, ctx, METRIC_WORDS),
+        "group_by": grounded_choice(args.group_by, ctx, GROUP_WORDS, unnamed="none"),
+        "channel": grounded_member(args.channel, ctx, members(conn, "channel")),
+        "category": grounded_member(args.category, ctx, members(conn, "category")),
+    })
 
 
 def _filters(conn: object, args: SalesSummaryArgs, regions: list[str]) -> tuple[str, list[object]]:
@@ -193,7 +215,7 @@ def _render(args: SalesSummaryArgs, ctx: RequestContext, period: Period, regions
             "regions": regions, "value": round(total, 4),
             "previous_value": round(prev_total, 4) if prev_total is not None else None, "rows": rows}
     applied = {"period": period.label, "start": str(period.start), "end": str(period.end), "regions": regions,
-               "metric": args.metric}
+               **args.model_dump(include={"metric", "group_by", "channel", "category"}, exclude_none=True)}
     return ToolOutput(text="\n".join(lines), data=data, applied=applied)
 
 

@@ -42,6 +42,7 @@ OPS_FILE = "ops.sqlite"
 Progress = Callable[[str, float], None]
 
 WAREHOUSE_DDL = """
+CREATE TABLE dim_alias (kind VARCHAR NOT NULL, code VARCHAR NOT NULL, alias VARCHAR NOT NULL);
 CREATE TABLE dim_region (region_code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
 CREATE TABLE dim_channel (
     channel_code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
@@ -115,10 +116,21 @@ def _dimension_frames() -> dict[str, pd.DataFrame]:
              cats[p.category_code].name_en, p.unit_price, p.unit_cost, p.launch_date) for p in PRODUCTS],
             columns=["sku", "name_zh", "name_en", "category_code", "category_zh", "category_en", "unit_price",
                      "unit_cost", "launch_date"]),
+        "dim_alias": _alias_frame(),
         "dim_calendar": calendar_frame(),
         "promotions": promotions_frame(),
         "dim_customer": customers_frame(),
     }
+
+
+def _alias_frame() -> pd.DataFrame:
+    """Other names users give regions, channels and categories (华东区, online, shampoo ...)."""
+    rows = [("region", r.code, a) for r in REGIONS for a in r.aliases]
+    rows += [("channel", c.code, a) for c in CHANNELS for a in c.aliases]
+    for c in CATEGORIES:
+        short = c.name_en.split("&")[0].strip()
+        rows += [("category", c.code, a) for a in {short, short.lower().rstrip("s"), c.code.replace("_", " ")}]
+    return pd.DataFrame(rows, columns=["kind", "code", "alias"])
 
 
 def _load(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
