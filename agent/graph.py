@@ -79,7 +79,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
         ai = invoke(bound, wire)
         steps = state["steps"] + 1
-        if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), wire):
+        if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), _current_turn(wire)):
             # A plain reply quoting figures no tool produced is a hallucination: decide again, a tool this time.
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
             ai = invoke(forced, wire)
@@ -148,9 +148,18 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def ungrounded_numbers(reply: str, context: list[AnyMessage]) -> set[str]:
-    """Figures in a reply that appear nowhere in what the model was shown (user text, context, tool results)."""
+    """Figures in a reply that appear nowhere in the evidence (this turn's message and tool results).
+
+    Earlier turns are not evidence: a small model otherwise re-quotes an old result as the answer to a new
+    question.
+    """
     seen = {n.replace(",", "") for m in context for n in _NUMBER.findall(str(m.content))}
     return {n.replace(",", "") for n in _NUMBER.findall(reply)} - seen
+
+
+def _current_turn(messages: list[AnyMessage]) -> list[AnyMessage]:
+    last_user = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
+    return messages[last_user:]
 
 
 def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:

@@ -188,3 +188,11 @@ def test_reply_with_invented_figures_is_replaced_by_a_tool_call() -> None:
 def test_reply_quoting_only_known_figures_stands() -> None:
     state = _run([AIMessage(content="Yes, 2026 is covered.")], text="is 2026 covered?")
     assert state["records"] == [] and state["messages"][-1].content == "Yes, 2026 is covered."
+
+
+def test_old_results_are_not_evidence_for_a_new_answer() -> None:
+    saver = InMemorySaver()
+    _run([tool_call("echo", word="778")], text="first", thread="o", saver=saver)
+    state = _run([AIMessage(content="It was echo:778 again."), tool_call("echo", word="new")], text="second?",
+                 thread="o", saver=saver)
+    assert state["final"] == "echo:new" and len(state["model"].prompts) == 2

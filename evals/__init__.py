@@ -1,0 +1,1 @@
+"""Evaluation suites for the agent (answer quality, tool choice, grounding); see README "Benchmarks"."""
