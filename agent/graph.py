@@ -58,6 +58,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model
     forced = model.bind_tools(specs, tool_choice="required") if tools else model
+    forced_one = {t.name: model.bind_tools(specs, tool_choice=t.name) for t in tools if t.triggers}
     system = system_prompt()
 
     def invoke(runnable: Any, wire: list[AnyMessage]) -> AIMessage:
@@ -79,6 +80,13 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
         ai = invoke(bound, wire)
         steps = state["steps"] + 1
+        if tools and not ai.tool_calls and state["steps"] == 0:
+            triggered = [t.name for t in tools if t.triggers and t.triggered_by(ctx.request.text)]
+            if triggered:
+                # The message plainly asks for this tool (e.g. "合规吗"): a plain reply is not an answer.
+                log.info("plain reply replaced by a call of %s trace=%s", triggered[0], ctx.request.trace_id)
+                ai = invoke(forced_one[triggered[0]], wire)
+                steps += 1
         if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), _current_turn(wire)):
             # A plain reply quoting figures no tool produced is a hallucination: decide again, a tool this time.
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)

@@ -20,8 +20,12 @@ from copilot.context import RequestContext, User
 from copilot.directory import Directory
 from copilot.errors import BadRequest, CopilotError
 from copilot.normalize import detect_language
+from copilot.pii import mask_pii
 from copilot.settings import Settings
+from prompts import render
 from tools.base import Attachment, Tool, ToolDeps
+from tools.compliance.model import Finding
+from tools.compliance.packs import load_checker
 from tools.registry import TOOLS
 
 log = logging.getLogger(__name__)
@@ -34,7 +38,14 @@ class CopilotService:
                  tools: list[Tool] | None = None) -> None:  # type: ignore[type-arg]
         self.settings = settings
         self.directory = Directory(settings.ops_path)
-        self.deps = ToolDeps(warehouse_path=settings.warehouse_path, directory=self.directory)
+        # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
+        load_checker(settings.policy_packs_dir)
+        self.deps = ToolDeps(
+            warehouse_path=settings.warehouse_path,
+            directory=self.directory,
+            policy_packs_dir=settings.policy_packs_dir,
+            rewriter=self.propose_rewrite if settings.compliance_rewrite == "llm" else None,
+        )
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -60,6 +71,15 @@ class CopilotService:
         warm = getattr(self._model, "warm", None)
         if callable(warm):
             warm(SystemMessage(content=system_prompt()), [t.openai_spec() for t in self._tools])
+
+    def propose_rewrite(self, text: str, findings: list[Finding], lang: str) -> str:
+        """The LLM's compliant rewrite of a flagged text (personal data masked before it leaves); re-checked by
+        the tool."""
+        self.graph()
+        assert self._model is not None
+        notes = "\n".join(f"- “{f.text}”: {f.title}. {f.advice}" for f in findings)
+        prompt = render("compliance_rewrite", findings=notes, text=mask_pii(text))
+        return str(self._model.invoke([HumanMessage(content=prompt)]).content)
 
     def validate_text(self, text: str) -> str:
         """Reject empty and oversized input before anything expensive happens."""
@@ -103,7 +123,8 @@ class CopilotService:
             "configurable": {"thread_id": f"{user.user_id}:{ctx.conversation_id}"},
             "recursion_limit": 2 * self.settings.max_steps + 4,
         }
-        turn = {"messages": [HumanMessage(content=text)], "steps": 0, "records": [], "attachments": [],
+        # Stored turns and everything the LLM sees carry personal data masked; tools read the raw text from ctx.
+        turn = {"messages": [HumanMessage(content=mask_pii(text))], "steps": 0, "records": [], "attachments": [],
                 "final": None}
         try:
             state = self.graph().invoke(turn, config=config, context=agent_ctx)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from copilot.errors import ConfigError, CopilotError, user_message
+from copilot.logs import configure_logging
 from copilot.settings import Settings, load_settings
 
 app = typer.Typer(help="Sales Copilot: a self-hosted AI copilot for sales teams (中文 / English).",
@@ -26,8 +27,7 @@ def _settings() -> Settings:
     except ConfigError as exc:
         err.print(f"[red]{exc.en}[/red]")
         raise typer.Exit(2) from None
-    logging.basicConfig(level=settings.log_level if settings.log_level != "INFO" else "WARNING",
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level if settings.log_level != "INFO" else "WARNING")
     return settings
 
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     history_messages: int = Field(
         12, ge=0, le=200, description="most previous messages sent to the LLM (trimmed in blocks to keep its cache)"
     )
+    policy_packs_dir: Path | None = Field(
+        None, description="folder of your own compliance policy packs (*.yaml), added to the shipped ones")
+    compliance_rewrite: Literal["llm", "rules"] = Field(
+        "rules", description="who proposes compliant rewrites: the LLM (re-checked, rules as fallback) or the rules")
     default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
     today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ class ToolDeps:
 
     warehouse_path: Path
     directory: Directory
+    policy_packs_dir: Path | None = None
+    # Proposes a compliant rewrite with the LLM: (text, findings, lang) -> text; None = rules only.
+    rewriter: Callable[..., str] | None = None
 
     def warehouse(self) -> duckdb.DuckDBPyConnection:
         if not self.warehouse_path.exists():
@@ -86,6 +90,12 @@ class Tool(Generic[A]):
     direct: bool = True
     # (user message, arguments) pairs shown to the LLM: small models copy the shape of examples.
     examples: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
+    # Regexes over the user's message that make this tool the only sensible answer ("合规吗", "can I send"):
+    # a plain reply to such a message is re-decided with this tool required (small models skip tools).
+    triggers: tuple[str, ...] = field(default=())
+
+    def triggered_by(self, text: str) -> bool:
+        return any(re.search(p, text, re.IGNORECASE) for p in self.triggers)
 
     @property
     def description(self) -> str:

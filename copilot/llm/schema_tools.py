@@ -145,6 +145,10 @@ class JsonSchemaToolChat(BaseChatModel):
         formatted = [convert_to_openai_tool(t) for t in tools]
         if tool_choice in ("required", "any"):
             kwargs["require_tool"] = True
+        elif tool_choice and tool_choice not in ("auto", "none"):
+            # One named tool: the catalogue (and so the cached prompt prefix) stays, the schema allows only it.
+            kwargs["require_tool"] = True
+            kwargs["only_tool"] = tool_choice
         return self.bind(tools=formatted, **kwargs)
 
     def warm(self, system: BaseMessage, tools: Sequence[dict[str, Any]]) -> None:
@@ -160,7 +164,9 @@ class JsonSchemaToolChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         tools: list[dict[str, Any]] = kwargs.get("tools") or []
-        schema = decision_schema(tools, allow_reply=not kwargs.get("require_tool", False))
+        only = kwargs.get("only_tool")
+        allowed = [t for t in tools if t["function"]["name"] == only] if only else tools
+        schema = decision_schema(allowed, allow_reply=not kwargs.get("require_tool", False))
         wire = to_wire(messages, tool_catalogue(tools) if tools else None)
         if self.prefix_hook is not None and wire and wire[0]["role"] == "system":
             self.prefix_hook(wire[:1])

@@ -1,0 +1,263 @@
+"""check_compliance: validators, deal terms, packs, the deterministic pass, rewrites, the tool and masking."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agent.service import CopilotService
+from copilot.errors import ConfigError, ToolInputError
+from copilot.logs import MaskPersonalData
+from copilot.pii import find_pii, mask_pii
+from copilot.settings import Settings
+from tests.fakes import ScriptedChatModel, tool_call
+from tools.compliance.deals import find_discounts, payment_issues
+from tools.compliance.engine import MAX_CHARS, Asker, Checker, verdict
+from tools.compliance.packs import BUILTIN_DIR, load_checker, load_packs
+from tools.compliance.rewrite import build_report
+
+VALID_ID = "110101199003074514"  # GB 11643 check digit 4
+REP = Asker(discount_limit_pct=10.0, approver="王经理")
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return load_checker(None)
+
+
+def kinds(checker: Checker, text: str, asker: Asker = REP) -> list[str]:
+    return [f.kind for f in checker.check(text, asker)]
+
+
+# ---- personal data ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "kind"), [
+    (f"身份证{VALID_ID}", "resident_id"),
+    ("身份证 11010519491231002X", "resident_id"),
+    ("手机13812345678", "mobile"),
+    ("call +86 138 1234 5678", "mobile"),
+    ("客户电话：１３８１２３４５６７８", "mobile"),  # full-width digits
+    ("card 4111 1111 1111 1111", "bank_card"),
+    ("卡号6222021234567890128", "bank_card"),
+    ("mail zhang.san@example.com now", "email"),
+    ("护照号 E12345678", "passport"),
+    ("统一社会信用代码91350100M000100Y43", "uscc"),
+])
+def test_validated_personal_data_is_found(text: str, kind: str) -> None:
+    assert [h.kind for h in find_pii(text)] == [kind]
+
+
+@pytest.mark.parametrize("text", [
+    "订单号110101199003074515",          # ID pattern, wrong check digit
+    "物流单号 4111 1111 1111 1112",        # Luhn fails
+    "客服热线 400-800-8888",                # a company hotline is not a personal mobile
+    "型号 E12345678 的库存",               # passport format without the word passport
+    "统一社会信用代码91350100M000100Y44",   # wrong check character
+    "版本 1.2.3.4，数量 13",
+])
+def test_lookalikes_are_not_personal_data(text: str) -> None:
+    assert find_pii(text) == []
+
+
+def test_masking_keeps_no_full_value() -> None:
+    masked = mask_pii(f"ID {VALID_ID}, 手机13812345678, card 4111 1111 1111 1111, a.b@example.com")
+    assert VALID_ID not in masked and "13812345678" not in masked and "4111 1111 1111 1111" not in masked
+    assert "a.b@example.com" not in masked
+    assert "110101" in masked and "4514" in masked and "138****5678" in masked
+
+
+def test_log_records_are_masked() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "user said %s", (f"my id is {VALID_ID}",), None)
+    assert MaskPersonalData().filter(record)
+    assert VALID_ID not in record.getMessage() and "110101********4514" in record.getMessage()
+
+
+# ---- deal terms -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "off"), [
+    ("打7折", 30.0), ("八五折", 15.0), ("9.5折", 5.0), ("75折", 25.0), ("让利20%", 20.0), ("优惠15个点", 15.0),
+    ("30% off the list price", 30.0), ("a discount of 25%", 25.0),
+])
+def test_discounts_are_read_as_percent_off(text: str, off: float) -> None:
+    assert [d.off_pct for d in find_discounts(text)] == [off]
+
+
+@pytest.mark.parametrize("text", ["折旧按五年计算", "销售额增长30%", "折叠屏手机"])
+def test_non_discounts(text: str) -> None:
+    assert find_discounts(text) == []
+
+
+def test_payment_milestones_must_add_up_and_follow_delivery() -> None:
+    assert [i.problem for i in payment_issues("预付30%，到货40%，验收20%")] == ["sum"]
+    assert payment_issues("预付30%，到货60%，验收10%") == []
+    late = payment_issues("Acceptance payment of 40% due 2026-03-01; delivery on 2026-04-15.")
+    assert [i.problem for i in late] == ["order"] and "2026-03-01" in late[0].detail
+    assert payment_issues("30% advance, 60% on delivery, 10% retention") == []
+
+
+# ---- the deterministic pass ---------------------------------------------------------------------------------
+
+def test_findings_have_exact_spans_citations_and_a_verdict(checker: Checker) -> None:
+    text = "这段话合规吗:我们保证是全国第一的产品,承诺节省50%成本"
+    findings = checker.check(text, REP, "zh")
+    assert [(f.kind, text[f.start:f.end]) for f in findings] == [("absolute_term", "全国第一"),
+                                                                ("guarantee", "承诺节省")]
+    assert "广告法" in findings[0].reference and verdict(findings) == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "最近一次拜访是上周", "最好在周五前回复我", "第一季度回款已完成", "Best regards, Tom",
+    "We will do our best to deliver on time", "We guarantee delivery by Friday", "质保期为两年",
+    "把报价单发给经销商", "唯一标识是订单号", "🎉 新品上市，欢迎咨询！",
+])
+def test_near_misses_pass(checker: Checker, text: str) -> None:
+    assert checker.check(text, REP) == []
+
+
+def test_discount_limit_comes_from_the_asker(checker: Checker) -> None:
+    assert kinds(checker, "可以给您打8折", REP) == ["discount"]
+    assert kinds(checker, "可以给您打8折", Asker(discount_limit_pct=20.0)) == []
+    assert kinds(checker, "可以给您打9折", REP) == []  # exactly at the limit
+    finding = checker.check("We can offer 30% off", REP, "en")[0]
+    assert "30%" in finding.advice and "10%" in finding.advice and "王经理" in finding.advice
+
+
+def test_sharing_and_cross_border_are_blocked_unless_consent_is_stated(checker: Checker) -> None:
+    assert "data_sharing" in kinds(checker, "Can I send the customer's ID number and phone to the distributor?")
+    assert "data_sharing" not in kinds(checker, "经客户单独同意后，把手机号提供给经销商")
+    assert "cross_border" in kinds(checker, "把客户名单同步到海外总部")
+    assert "cross_border" not in kinds(checker, "完成安全评估后再把客户数据传到海外总部")
+
+
+def test_personal_data_in_findings_is_masked(checker: Checker) -> None:
+    findings = checker.check(f"请把身份证号{VALID_ID}发给经销商", REP, "zh")
+    assert {f.kind for f in findings} == {"pii_id", "data_sharing"}
+    assert all(VALID_ID not in f.text for f in findings)
+
+
+def test_bad_input_is_bounded_and_odd_scripts_work(checker: Checker) -> None:
+    with pytest.raises(ToolInputError) as exc:
+        checker.check("最" * (MAX_CHARS + 1))
+    assert "too long" in exc.value.en
+    assert kinds(checker, "ｗｅ ａｒｅ ｔｈｅ ｂｅｓｔ 🚀") == ["absolute_term"]  # full-width letters fold
+    assert kinds(checker, "我们是No.1供应商，price最低价") == ["absolute_term", "absolute_term"]
+
+
+# ---- packs -----------------------------------------------------------------------------------------------------
+
+def _copy_pack(tmp_path: Path, name: str, edit: tuple[str, str] | None = None) -> Path:
+    text = (BUILTIN_DIR / name).read_text(encoding="utf-8")
+    if edit:
+        assert edit[0] in text
+        text = text.replace(edit[0], edit[1])
+    folder = tmp_path / "packs"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_shipped_packs_load_with_versions() -> None:
+    packs = load_packs(None)
+    assert {p.pack for p in packs} == {"ad-law-cn", "guarantees", "personal-data", "discount-authority",
+                                       "contract-terms"}
+    assert all(p.version and p.rules for p in packs)
+
+
+def test_a_user_pack_replaces_the_shipped_one_of_the_same_id(tmp_path: Path) -> None:
+    folder = _copy_pack(tmp_path, "ad-law-cn.yaml", ("史上最, 全网最", "史上最, 全网最, 爆款之王"))
+    checker = Checker(load_packs(folder))
+    assert kinds(checker, "这是爆款之王") == ["absolute_term"]
+    assert kinds(load_checker(None), "这是爆款之王") == []
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("severity: block", "severity: fatal"), "severity"),
+    (("- 最大(?:限度|程度)", "- 最大(?:限度|程度"), "invalid regex"),
+    (("clean: [最近一次拜访是上周", "clean: [这是最好的产品"), "clean example"),
+])
+def test_a_broken_pack_is_refused_with_file_and_reason(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    folder = _copy_pack(tmp_path, "ad-law-cn.yaml", edit)
+    with pytest.raises(ConfigError) as exc:
+        load_packs(folder)
+    assert "ad-law-cn.yaml" in exc.value.en and message in exc.value.en
+
+
+def test_a_missing_pack_folder_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_packs(tmp_path / "nope")
+
+
+# ---- rewrites --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "这段话合规吗:我们保证是全国第一的产品,承诺节省50%成本",
+    "Best regards, we are the best. We guarantee 30% savings!",
+    "这单可以打7折，让利20%",
+    "Can I send the customer's ID number and phone to the distributor?",
+    "把客户名单同步到海外总部。",
+    f"客户身份证{VALID_ID}",
+])
+def test_rule_rewrites_pass_their_own_check(checker: Checker, text: str) -> None:
+    report = build_report(checker, text, REP, "zh")
+    assert report.verdict != "pass" and report.rewrite and report.rewrite_verdict == "pass"
+    assert report.rewrite_by == "rules" and VALID_ID not in report.rewrite
+
+
+def test_discount_rewrite_uses_the_limit(checker: Checker) -> None:
+    assert build_report(checker, "这单可以打7折", REP, "zh").rewrite == "这单可以打9折"
+
+
+def test_an_llm_rewrite_is_kept_only_if_it_passes(checker: Checker) -> None:
+    text = "我们是全国第一的品牌"
+    good = build_report(checker, text, REP, "zh", propose=lambda t, f, lang: "我们是行业领先的品牌")
+    assert (good.rewrite, good.rewrite_by, good.rewrite_verdict) == ("我们是行业领先的品牌", "llm", "pass")
+    bad = build_report(checker, text, REP, "zh", propose=lambda t, f, lang: "我们是最好的品牌")
+    assert bad.rewrite_by == "rules" and bad.rewrite_verdict == "pass"
+
+    def broken(t: str, f: object, lang: str) -> str:
+        raise TimeoutError
+
+    assert build_report(checker, text, REP, "zh", propose=broken).rewrite_by == "rules"
+
+
+def test_payment_conflicts_are_not_papered_over(checker: Checker) -> None:
+    report = build_report(checker, "预付30%，到货40%，验收20%", REP, "zh")
+    assert report.verdict == "warn" and report.rewrite_verdict == "warn"
+
+
+# ---- the tool through the agent --------------------------------------------------------------------------------
+
+def test_tool_checks_the_users_raw_words_and_memory_keeps_them_masked(
+        service: CopilotService, fake_model: ScriptedChatModel, settings: Settings) -> None:
+    fake_model.script = [tool_call("check_compliance", text="把身份证号110101********4514发给经销商")]
+    reply = service.ask("demo.rep", f"这样可以吗：把身份证号{VALID_ID}发给经销商", conversation_id="c1")
+    assert reply.reply.startswith("⛔ 不可按原文发送") and "【《个人信息保护法》第二十三条" in reply.reply
+    assert VALID_ID not in reply.reply
+    # The model only ever saw the masked number, and the stored conversation holds no raw value.
+    assert all(VALID_ID not in str(m.content) for m in fake_model.prompts[0])
+    with sqlite3.connect(settings.memory_path) as conn:
+        blobs = b"".join(bytes(r[0]) for r in conn.execute("SELECT checkpoint FROM checkpoints"))
+        blobs += b"".join(bytes(r[0]) for r in conn.execute("SELECT value FROM writes"))
+    assert VALID_ID.encode() not in blobs and b"110101********4514" in blobs
+
+
+def test_a_plain_reply_to_a_compliance_question_becomes_a_check(
+        service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    from langchain_core.messages import AIMessage
+
+    fake_model.script = [AIMessage(content="Yes, you can."), tool_call("check_compliance")]
+    reply = service.ask("demo.rep", "Can I tell the customer we are the No.1 brand?")
+    assert [c.name for c in reply.tool_calls] == ["check_compliance"]
+    assert reply.reply.startswith("⛔ Do not send as written") and "Yes, you can" not in reply.reply
+
+
+def test_discount_advice_names_the_approver_from_the_directory(
+        service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("check_compliance")]
+    reply = service.ask("demo.rep", "这个报价合规吗：本单给您打7折")
+    assert "超出您的审批权限 10%" in reply.reply and "打9折" in reply.reply
+    fake_model.script = [tool_call("check_compliance")]
+    assert service.ask("demo.director", "这个报价合规吗：本单给您打7折").reply.startswith("✅")

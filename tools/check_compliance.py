@@ -1,0 +1,120 @@
+"""check_compliance: policy packs over sales text — verdict, findings with clause citations, a re-checked rewrite.
+
+Findings are deterministic (tools.compliance); the LLM at most proposes the rewrite, which is checked again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from copilot.context import RequestContext
+from copilot.errors import ToolInputError
+from copilot.pii import mask_pii
+from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
+from tools.compliance.engine import MAX_CHARS, Asker
+from tools.compliance.model import Finding, Report
+from tools.compliance.packs import load_checker
+from tools.compliance.rewrite import build_report
+
+_VERDICT = {
+    "pass": ("✅ Compliant: no policy findings.", "✅ 合规：未发现问题。"),
+    "warn": ("⚠️ Needs care", "⚠️ 需注意"),
+    "block": ("⛔ Do not send as written", "⛔ 不可按原文发送"),
+}
+
+
+# "这段话合规吗：…" / "Is this compliant: …" — the question before the passage is not part of it.
+_FRAME = re.compile(r"^\s*[^:：\n]{0,24}(?:合规|违规|能发|可以发|可以吗|行吗|有问题|complian\w*|ok|okay|allowed|"
+                    r"check\w*|review\w*)[^:：\n]{0,12}[:：]\s*", re.IGNORECASE)
+
+
+class CheckComplianceArgs(ToolArgs):
+    text: str | None = Field(None, max_length=MAX_CHARS,
+                             description="the passage to check; omit to check the user's own message")
+
+
+def check_compliance(args: CheckComplianceArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Check sales text (quotes, messages, clauses) for absolute claims (最/第一/best), guaranteed returns,
+    personal data (ID, phone, card; sharing with third parties, cross-border), discounts above the user's
+    approval limit and payment/delivery conflicts. Use for "合规吗", "can I send/say this", "is this OK".
+    """
+    text = _text_to_check(args.text, ctx.text)
+    if not text.strip():
+        raise ToolInputError(en="There is no text to check.", zh="没有需要检查的文本。")
+    checker = load_checker(deps.policy_packs_dir)
+    manager = ctx.user.manager_id
+    approver = _approver(deps, manager, ctx.lang)
+    asker = Asker(discount_limit_pct=ctx.user.discount_limit_pct or 0.0, approver=approver)
+    propose = deps.rewriter
+    report = build_report(checker, text, asker, ctx.lang, propose)
+    return ToolOutput(
+        text=render(report, ctx.lang),
+        data=report.model_dump(exclude={"rewrite"}),
+        applied={"chars": len(text), "packs": report.packs},
+    )
+
+
+def _text_to_check(given: str | None, message: str) -> str:
+    """The user's own words unless the model points at another passage (e.g. an earlier draft).
+
+    The model sees masked text, so when its passage mostly comes from this message the raw message is checked:
+    personal data must be found in what the user wrote, not in the model's copy.
+    """
+    own = _FRAME.sub("", message, count=1) or message
+    if not given or not given.strip():
+        return own
+    match = difflib.SequenceMatcher(None, mask_pii(own), given, autojunk=False).find_longest_match()
+    return own if match.size >= 0.6 * len(given.strip()) else given
+
+
+def _approver(deps: ToolDeps, manager_id: str | None, lang: Literal["zh", "en"]) -> str | None:
+    if not manager_id:
+        return None
+    try:
+        return deps.directory.get(manager_id).display_name(lang)
+    except Exception:
+        return manager_id
+
+
+def render(report: Report, lang: Literal["zh", "en"]) -> str:
+    zh = lang == "zh"
+    head = _VERDICT[report.verdict][1 if zh else 0]
+    if report.verdict == "pass":
+        return head
+    lines = [f"{head}（{len(report.findings)} 项）" if zh else f"{head} ({len(report.findings)} findings)"]
+    for f in report.findings:
+        lines.append(_finding_line(f, zh))
+    if report.rewrite:
+        label = "建议改写" if zh else "Suggested rewrite"
+        if report.rewrite_verdict != "pass":
+            label += "（仍需人工复核）" if zh else " (still needs a human review)"
+        lines += ["", f"{label}：" if zh else f"{label}:", report.rewrite]
+    return "\n".join(lines)
+
+
+def _finding_line(f: Finding, zh: bool) -> str:
+    level = {"block": "⛔", "warn": "⚠️", "info": "ℹ️"}[f.severity]
+    return f"{level} “{f.text}” — {f.title}. {f.advice} [{f.reference}]" if not zh else \
+        f"{level}「{f.text}」{f.title}：{f.advice}【{f.reference}】"
+
+
+TOOL = Tool(
+    name="check_compliance",
+    args_model=CheckComplianceArgs,
+    run=check_compliance,
+    examples=(
+        ("这段话合规吗:我们是全国第一的品牌", {}),
+        ("Can I send the customer's ID number to the distributor?", {}),
+    ),
+    triggers=(
+        r"合规|违规|违法|违反|广告法|能不能(?:发|说|写|这么|这样|给|提供|把|传)|可以(?:这么|这样)(?:说|写|发)|可不可以(?:发|说|给)|"
+        r"可以(?:发|提供|传|转|把)[^？?]{0,30}(?:吗|么|？|\?)|有(?:没有)?(?:问题|风险)吗|审核一下|检查一下这段",
+        r"\bcomplian(?:t|ce)\b|\bcan\s+(?:i|we)\s+(?:send|say|share|write|give|offer|forward|promise|tell|use|put|"
+        r"upload|transfer)\b|\bis\s+(?:this|it|that)\s+(?:ok|okay|allowed|legal|fine)\b|\bam\s+i\s+allowed\b|"
+        r"\bpolicy\s+check\b|\bcheck\s+(?:this|my)\s+(?:text|message|quote|email|draft|clause)",
+    ),
+)

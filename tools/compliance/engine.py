@@ -1,0 +1,166 @@
+"""The deterministic pass: every rule of every loaded pack over one text, findings with exact spans.
+
+Fast by construction (precompiled alternations, one PII scan per text): the LLM never decides a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from copilot.errors import ToolInputError
+from copilot.pii import PII_KINDS, PiiHit, find_pii
+from copilot.textfold import Folded, fold
+from tools.compliance.deals import find_discounts, payment_issues
+from tools.compliance.model import SEVERITY_RANK, Finding, Pack, Rule, Verdict
+
+MAX_CHARS = 200_000  # one check; chat messages are bounded far lower by settings.max_input_chars
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What a check needs to know about the person: discount authority and who approves above it."""
+
+    discount_limit_pct: float = 0.0
+    approver: str | None = None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    pack: Pack
+    rule: Rule
+    match: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+    groups: tuple[tuple[re.Pattern[str] | None, ...], ...]  # None = '@pii'
+
+
+def _term_regex(term: str) -> str:
+    body = r"\s*".join(re.escape(part) for part in term.split())
+    if re.search(r"[A-Za-z0-9]", term[:1]):
+        body = r"(?<![A-Za-z0-9])" + body
+    if re.search(r"[A-Za-z0-9]", term[-1:]):
+        body += r"(?![A-Za-z0-9])"
+    return body
+
+
+def _alternation(parts: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+
+
+def compile_rule(pack: Pack, rule: Rule) -> _Compiled:
+    terms = [_term_regex(t) for t in sorted(rule.terms, key=len, reverse=True)]
+    groups = tuple(tuple(None if p == "@pii" else re.compile(p, re.IGNORECASE) for p in group)
+                   for group in rule.all_of)
+    return _Compiled(pack, rule, _alternation(terms + rule.patterns), _alternation(rule.unless), groups)
+
+
+class Checker:
+    """All rules of the given packs, compiled once."""
+
+    def __init__(self, packs: list[Pack]) -> None:
+        self.packs = packs
+        self._rules = [compile_rule(p, r) for p in packs for r in p.rules]
+
+    def check(self, text: str, asker: Asker | None = None, lang: Literal["zh", "en"] = "en") -> list[Finding]:
+        asker = asker or Asker()
+        if len(text) > MAX_CHARS:
+            raise ToolInputError(
+                en=f"That text is too long to check ({len(text):,} characters; the limit is {MAX_CHARS:,}). "
+                   "Split it into parts.",
+                zh=f"文本过长（{len(text):,} 个字符，上限 {MAX_CHARS:,}），请分段检查。",
+            )
+        folded = fold(text)
+        pii = find_pii(folded)
+        findings: list[Finding] = []
+        for compiled in self._rules:
+            for start, end, fields in _hits(compiled, folded, pii, asker):
+                findings.append(_finding(compiled, folded.original, start, end, lang, fields, pii))
+        return _dedupe(findings)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(c.rule for c in self._rules if c.rule.id == rule_id)
+
+
+def verdict(findings: list[Finding]) -> Verdict:
+    worst = max((SEVERITY_RANK[f.severity] for f in findings), default=0)
+    return "block" if worst == 2 else "warn" if worst == 1 else "pass"
+
+
+Hit = tuple[int, int, dict[str, str]]  # original start, end, advice fields
+
+
+def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker) -> list[Hit]:
+    rule, text = c.rule, folded.text
+    hits: list[Hit] = []
+    if rule.detector in PII_KINDS:
+        hits += [(h.start, h.end, {}) for h in pii if h.kind == rule.detector]
+    elif rule.detector == "discount":
+        for d in find_discounts(text):
+            if d.off_pct > asker.discount_limit_pct:
+                hits.append((*folded.span(d.start, d.end), {
+                    "off": f"{d.off_pct:g}%", "limit": f"{asker.discount_limit_pct:g}%",
+                    "approver": asker.approver or "-"}))
+    elif rule.detector == "payment_terms":
+        hits += [(*folded.span(p.start, p.end), {"detail": p.detail}) for p in payment_issues(text)]
+    if c.match is not None:
+        excused = [m.span() for m in c.unless.finditer(text)] if c.unless else []
+        for m in c.match.finditer(text):
+            if m.end() > m.start() and not any(s <= m.start() and m.end() <= e for s, e in excused):
+                hits.append((*folded.span(*m.span()), {}))
+    if c.groups:
+        hits += _cooccurring(c, folded, pii)
+    return hits
+
+
+def _cooccurring(c: _Compiled, folded: Folded, pii: list[PiiHit]) -> list[Hit]:
+    hits: list[Hit] = []
+    for s_start, s_end in folded.sentences():
+        sentence = folded.text[s_start:s_end]
+        if c.unless and c.unless.search(sentence):
+            continue
+        o_start, o_end = folded.span(s_start, s_end)
+        spans: list[tuple[int, int] | None] = []
+        for group in c.groups:
+            spans.append(_group_span(group, sentence, s_start, folded, pii, o_start, o_end))
+        if all(spans):
+            span = spans[c.rule.span_group]
+            assert span is not None
+            hits.append((span[0], span[1], {}))
+    return hits
+
+
+def _group_span(group: tuple[re.Pattern[str] | None, ...], sentence: str, offset: int, folded: Folded,
+                pii: list[PiiHit], o_start: int, o_end: int) -> tuple[int, int] | None:
+    for pattern in group:
+        if pattern is None:
+            inside = [h for h in pii if o_start <= h.start and h.end <= o_end]
+            if inside:
+                return inside[0].start, inside[0].end
+        elif m := pattern.search(sentence):
+            return folded.span(offset + m.start(), offset + m.end())
+    return None
+
+
+def _finding(c: _Compiled, original: str, start: int, end: int, lang: Literal["zh", "en"],
+             fields: dict[str, str], pii: list[PiiHit]) -> Finding:
+    value = original[start:end]
+    for hit in pii:  # never echo personal data, whichever rule matched it
+        if hit.start < end and start < hit.end:
+            value = value.replace(hit.value, hit.masked)
+    advice = c.rule.advice.get(lang)
+    for key, val in fields.items():
+        advice = advice.replace("{" + key + "}", val)
+    return Finding(rule_id=c.rule.id, kind=c.rule.kind, pack=c.pack.pack, severity=c.rule.severity, start=start,
+                   end=end, text=value, title=c.rule.title.get(lang), reference=c.rule.reference, advice=advice)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and span; of overlapping hits of one kind, the longest."""
+    ordered = sorted(findings, key=lambda f: (f.start, -(f.end - f.start)))
+    kept: list[Finding] = []
+    for f in ordered:
+        if any(k.kind == f.kind and k.start < f.end and f.start < k.end for k in kept):
+            continue
+        kept.append(f)
+    return kept

@@ -1,0 +1,126 @@
+"""Compliant rewrites: rule-driven edits (always available) or an LLM proposal, both re-checked.
+
+Rule edits replace the flagged phrase with the pack's safer wording, mask personal data, cut a discount to the
+asker's limit and add the pack's qualifying clause to the sentence (consent, estimate, legal review).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+from copilot.pii import find_pii
+from tools.compliance.deals import find_discounts
+from tools.compliance.engine import Asker, Checker, verdict
+from tools.compliance.model import Finding, Report, Rule
+
+_PII_FINDING_KINDS = {"pii_id", "pii_phone", "pii_card", "pii_email", "pii_passport", "pii_uscc"}
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
+
+# An LLM proposal: (text, findings, language) -> rewritten text. Raises or returns "" when it cannot help.
+Proposer = Callable[[str, list[Finding], Literal["zh", "en"]], str]
+
+
+def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: Asker,
+                 lang: Literal["zh", "en"]) -> str:
+    """Edits on the original offsets (phrase swaps, qualifying clauses at sentence ends), applied right to left;
+    personal data masked last."""
+    edits: list[tuple[int, int, str]] = []
+    clauses: dict[int, list[str]] = {}
+    for f in findings:
+        rule = checker.rule(f.rule_id)
+        span = text[f.start:f.end]
+        if f.kind in _PII_FINDING_KINDS:
+            continue  # masked below, all at once
+        if rule.detector == "discount":
+            edits.append((f.start, f.end, _discount_at_limit(span, asker.discount_limit_pct)))
+        elif rule.terms or rule.patterns:
+            edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 1])))
+        if rule.suffix is not None:
+            clauses.setdefault(_sentence_end(text, f.end), []).append(rule.suffix.get(_lang_at(text, f.start, lang)))
+    edits += [(at, at, "".join(dict.fromkeys(added))) for at, added in clauses.items()]
+    out, floor = text, len(text) + 1
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        if end > floor:
+            continue  # overlaps an edit already made (two rules on one phrase)
+        out = out[:start] + new + out[end:]
+        floor = start
+    for hit in reversed(find_pii(out)):
+        out = out[: hit.start] + hit.masked + out[hit.end:]
+    return out
+
+
+def build_report(checker: Checker, text: str, asker: Asker, lang: Literal["zh", "en"],
+                 propose: Proposer | None = None) -> Report:
+    """Findings, verdict and a rewrite that passed its own re-check (or the best one, marked with its verdict)."""
+    findings = checker.check(text, asker, lang)
+    packs = [f"{p.pack}@{p.version}" for p in checker.packs]
+    result = verdict(findings)
+    if result == "pass":
+        return Report(verdict=result, findings=findings, rewrite=None, packs=packs, chars=len(text))
+    candidates: list[tuple[str, Literal["llm", "rules"]]] = []
+    if propose is not None:
+        try:
+            proposal = propose(text, findings, lang).strip()
+        except Exception:
+            proposal = ""
+        if proposal:
+            candidates.append((proposal, "llm"))
+    candidates.append((rule_rewrite(checker, text, findings, asker, lang), "rules"))
+    best: tuple[str, Literal["llm", "rules"], str] | None = None
+    for candidate, source in candidates:
+        again = verdict(checker.check(candidate, asker, lang))
+        if best is None or _rank(again) < _rank(best[2]):
+            best = (candidate, source, again)
+        if again == "pass":
+            break
+    assert best is not None
+    return Report(verdict=result, findings=findings, rewrite=best[0], rewrite_by=best[1],
+                  rewrite_verdict=best[2], packs=packs, chars=len(text))  # type: ignore[arg-type]
+
+
+def _rank(v: str) -> int:
+    return {"pass": 0, "warn": 1, "block": 2}[v]
+
+
+def _replacement(rule: Rule, span: str, after: str) -> str:
+    key = span.lower()
+    if key in rule.rewrite:
+        new = rule.rewrite[key]
+        # "we are the best." -> "we are an excellent choice.", not a dangling article.
+        if re.match(r"(?:an?|the)\s", new) and not re.match(r"\s*\w", after):
+            new += " choice"
+        return new
+    # A pattern hit ("保证节省", "guarantee 30% savings"): replace the promising word inside it.
+    for word in sorted(rule.rewrite, key=len, reverse=True):
+        if word != "*" and (m := re.search(re.escape(word), span, re.IGNORECASE)):
+            return span[: m.start()] + rule.rewrite[word] + span[m.end():]
+    return rule.rewrite.get("*", "")
+
+
+def _discount_at_limit(span: str, limit: float) -> str:
+    found = find_discounts(span)
+    if not found:
+        return span
+    if "折" in span:
+        pay = 100 - limit
+        zhe = f"{pay / 10:g}" if pay % 10 == 0 else f"{pay:g}"
+        return re.sub(r"[0-9一二两三四五六七八九〇零.点]+(?=\s*折)", zhe, span, count=1)
+    return re.sub(r"\d{1,2}(?:\.\d+)?(?=\s*(?:%|％|个点|percent))", f"{limit:g}", span, count=1)
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    m = _SENTENCE_END.search(text, pos)
+    return m.start() if m else len(text)
+
+
+def _lang_at(text: str, pos: int, default: Literal["zh", "en"]) -> Literal["zh", "en"]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = _sentence_end(text, pos)
+    sentence = text[start:end]
+    han = sum(1 for ch in sentence if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in sentence if ch.isascii() and ch.isalpha())
+    if han == latin == 0:
+        return default
+    return "zh" if han * 2 >= latin / 3 else "en"
