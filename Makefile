@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ASK_ZH ?= 2026年10月华东区的销售额是多少?
 ASK_EN ?= Revenue by channel in South China for Q3 2026?
+ASK_CHECK ?= 这段话合规吗：我们是全国第一的品牌，保证节省50%成本，今天下单打7折
 
 .PHONY: setup demo test lint bench clean
 
@@ -19,6 +20,7 @@ demo: setup
 	$(BIN)/copilot demo
 	$(BIN)/copilot ask "$(ASK_ZH)" --user demo.manager
 	$(BIN)/copilot ask "$(ASK_EN)" --user demo.director
+	$(BIN)/copilot ask "$(ASK_CHECK)" --user demo.rep
 
 lint: setup
 	$(BIN)/ruff check .
@@ -29,6 +31,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/agent_latency.py
+	$(BIN)/python bench/compliance_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

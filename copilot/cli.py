@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from copilot.errors import ConfigError, CopilotError, user_message
 from copilot.logs import configure_logging
@@ -163,6 +165,67 @@ def serve(
     settings = _settings()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
                 log_level=settings.log_level.lower())
+
+
+@app.command("eval")
+def eval_suite(
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance")] = "compliance",
+    data: Annotated[Path | None, typer.Option(help="JSONL file of labelled snippets (default: the shipped "
+                                                     "development and held-out sets)")] = None,
+    rewrite: Annotated[str, typer.Option(help="who proposes rewrites: rules or llm")] = "rules",
+    limit: Annotated[int, typer.Option(help="first N snippets only (0 = all)")] = 0,
+    show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
+) -> None:
+    """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
+    from rich.table import Table
+
+    from evals import compliance as suite_module
+
+    if suite != "compliance":
+        err.print(f"[red]Unknown suite {suite!r}; available: compliance[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    from tools.compliance.packs import load_checker
+
+    try:
+        checker = load_checker(settings.policy_packs_dir)
+    except CopilotError as exc:
+        _fail(exc)
+    propose = None
+    if rewrite == "llm":
+        from agent.service import CopilotService
+
+        propose = CopilotService(settings).propose_rewrite
+    sets = [("file", data)] if data else [("dev", suite_module.DEV), ("held-out", suite_module.HOLDOUT)]
+    failed = False
+    for name, path in sets:
+        snippets = suite_module.load_snippets(path)[: limit or None]
+        with Progress(TextColumn(f"compliance {name}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err) as bar:
+            task = bar.add_task(name, total=len(snippets))
+            score = suite_module.run(checker, snippets, propose, progress=functools.partial(_advance, bar, task))
+        metrics = score.metrics()
+        table = Table(title=f"compliance · {name} · {len(snippets)} snippets · rewrites by {rewrite}")
+        for col in ("metric", "score", "threshold"):
+            table.add_column(col)
+        for metric, value in metrics.items():
+            bar_value = suite_module.THRESHOLDS.get(metric)
+            ok = bar_value is None or value >= bar_value
+            shown = f"[{'green' if ok else 'red'}]{value:.3f}[/]"
+            table.add_row(metric, shown, f"{bar_value:.2f}" if bar_value else "")
+        out.print(table)
+        for line in (score.misses + score.rewrite_fails)[:show]:
+            out.print(line, markup=False)
+        problems = suite_module.failures(metrics)
+        if problems:
+            failed = True
+            err.print(f"[red]{name}: under threshold: {'; '.join(problems)}[/red]")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _advance(bar: Progress, task: TaskID, done: int) -> None:
+    bar.update(task, completed=done)
 
 
 @app.command("config")

@@ -25,7 +25,8 @@ _MOBILE_CN = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \
 _INTL = re.compile(r"(?<![0-9A-Za-z])(?:\+|00)[1-9]\d{0,2}(?:[ \-().]{0,2}\d){6,14}(?![0-9A-Za-z])")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@"
                     r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PASSPORT = re.compile(r"(?<![0-9A-Za-z])(?:E[A-HJ-NP-Z0-9]\d{7}|[GDSP]\d{8}|[A-Z]{1,2}\d{6,8}|\d{9})(?![0-9A-Za-z])")
+_PASSPORT = re.compile(r"(?<![0-9A-Za-z])(?:E[A-HJ-NP-Z0-9]\d{7}|[GDSP]\d{8}|[A-Z]{1,2}\d{6,8}|\d{9}|"
+                       r"(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,9})(?![0-9A-Za-z])")
 _PASSPORT_WORD = re.compile(r"护照|passport", re.IGNORECASE)
 _USCC = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])")
 _MOBILE_TYPES = {
@@ -83,7 +84,7 @@ def find_pii(text: str | Folded) -> list[PiiHit]:
             continue
         add("email", *m.span())
     for m in _PASSPORT.finditer(t):
-        window = t[max(0, m.start() - 24): m.end() + 12]
+        window = t[max(0, m.start() - 40): m.end() + 12]
         if _PASSPORT_WORD.search(window):
             add("passport", *m.span())
     out = []

@@ -15,7 +15,8 @@ from dateutil import parser as dateutil_parser
 _CN_DIGIT = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
              "九": "9", "〇": "0", "零": "0"}
 # 打7折 / 7.5折 / 八五折 / 75折 (but not 折旧, 折叠, 折算, 折合, 折线)
-_ZHE = re.compile(r"([1-9一二两三四五六七八九](?:[.点]?[0-9一二三四五六七八九〇零])?)\s*折(?![旧叠算合线返射])")
+_ZHE = re.compile(r"((?<![0-9.])[1-9](?:\.[0-9]|[0-9])?|(?<![十百千万])[一二两三四五六七八九]|"
+                  r"[五六七八九][一二三四五六七八九]|[五六七八九]点[一二三四五六七八九])\s*折(?![旧叠算合线返射])")
 _PCT_WORDS_ZH = r"(?:优惠|让利|降价|折扣|减免|直降|立减|下浮|返利|打折)"
 _PCT = r"(\d{1,2}(?:\.\d+)?)\s*(?:%|％|个点|percent)"
 _DISCOUNT_PATTERNS = [
@@ -36,7 +37,7 @@ class Discount:
 
 
 def find_discounts(text: str) -> list[Discount]:
-    found: list[Discount] = []
+    found: list[Discount] = [Discount(m.start(), m.end(), 50.0) for m in re.finditer(r"打?对折", text)]
     for m in _ZHE.finditer(text):
         digits = "".join(_CN_DIGIT.get(c, c) for c in m.group(1)).replace("点", ".")
         if not digits.replace(".", "").isdigit():

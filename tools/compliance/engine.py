@@ -106,7 +106,7 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker) -> list
     if c.match is not None:
         excused = [m.span() for m in c.unless.finditer(text)] if c.unless else []
         for m in c.match.finditer(text):
-            if m.end() > m.start() and not any(s <= m.start() and m.end() <= e for s, e in excused):
+            if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in excused):
                 hits.append((*folded.span(*m.span()), {}))
     if c.groups:
         hits += _cooccurring(c, folded, pii)
@@ -114,32 +114,26 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker) -> list
 
 
 def _cooccurring(c: _Compiled, folded: Folded, pii: list[PiiHit]) -> list[Hit]:
+    """Every group matched within one sentence or a sentence and the one before it; the finding is that span."""
     hits: list[Hit] = []
-    for s_start, s_end in folded.sentences():
-        sentence = folded.text[s_start:s_end]
-        if c.unless and c.unless.search(sentence):
-            continue
-        o_start, o_end = folded.span(s_start, s_end)
-        spans: list[tuple[int, int] | None] = []
-        for group in c.groups:
-            spans.append(_group_span(group, sentence, s_start, folded, pii, o_start, o_end))
-        if all(spans):
-            span = spans[c.rule.span_group]
-            assert span is not None
-            hits.append((span[0], span[1], {}))
+    sentences = folded.sentences()
+    for i, (_, s_end) in enumerate(sentences):
+        for first in ((i - 1, i) if i else (i,)):
+            w_start = sentences[first][0]
+            window = folded.text[w_start:s_end]
+            if c.unless and c.unless.search(window):
+                break
+            o_start, o_end = folded.span(w_start, s_end)
+            if all(_group_matches(g, window, pii, o_start, o_end) for g in c.groups):
+                hits.append((o_start, o_end, {}))
+                break
     return hits
 
 
-def _group_span(group: tuple[re.Pattern[str] | None, ...], sentence: str, offset: int, folded: Folded,
-                pii: list[PiiHit], o_start: int, o_end: int) -> tuple[int, int] | None:
-    for pattern in group:
-        if pattern is None:
-            inside = [h for h in pii if o_start <= h.start and h.end <= o_end]
-            if inside:
-                return inside[0].start, inside[0].end
-        elif m := pattern.search(sentence):
-            return folded.span(offset + m.start(), offset + m.end())
-    return None
+def _group_matches(group: tuple[re.Pattern[str] | None, ...], window: str, pii: list[PiiHit], o_start: int,
+                   o_end: int) -> bool:
+    return any(any(o_start <= h.start and h.end <= o_end for h in pii) if p is None else p.search(window)
+               for p in group)
 
 
 def _finding(c: _Compiled, original: str, start: int, end: int, lang: Literal["zh", "en"],

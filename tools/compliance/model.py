@@ -33,8 +33,9 @@ class Examples(BaseModel):
 
 
 class Rule(BaseModel):
-    """One check. Match by `terms`/`patterns` (with `unless` excuses), by co-occurring `all_of` groups in one
-    sentence, or by a code `detector`."""
+    """One check. Match by `terms`/`patterns` (an `unless` match overlapping a hit excuses it), by co-occurring
+    `all_of` groups within a sentence (or it and the one before; an `unless` match there excuses it), or by a
+    code `detector`."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(..., pattern=r"^[A-Z][A-Z0-9-]{2,40}$")
@@ -49,7 +50,6 @@ class Rule(BaseModel):
     all_of: list[list[str]] = Field(default_factory=list,
                                     description="groups of regexes that must all match in one sentence; '@pii' = "
                                                 "a personal-data value found in that sentence")
-    span_group: int = Field(0, ge=0, description="which all_of group gives the finding's span")
     detector: Detector | None = None
     advice: Bilingual
     rewrite: dict[str, str] = Field(default_factory=dict,
@@ -80,8 +80,6 @@ class Rule(BaseModel):
     def _has_a_matcher(self) -> Rule:
         if not (self.terms or self.patterns or self.all_of or self.detector):
             raise ValueError("a rule needs terms, patterns, all_of or a detector")
-        if self.all_of and self.span_group >= len(self.all_of):
-            raise ValueError("span_group points past all_of")
         return self
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from copilot.pii import find_pii
+from copilot.textfold import fold
 from tools.compliance.deals import find_discounts
 from tools.compliance.engine import Asker, Checker, verdict
 from tools.compliance.model import Finding, Report, Rule
@@ -38,7 +39,11 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         elif rule.terms or rule.patterns:
             edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 1])))
         if rule.suffix is not None:
-            clauses.setdefault(_sentence_end(text, f.end), []).append(rule.suffix.get(_lang_at(text, f.start, lang)))
+            clause = rule.suffix.get(_lang_at(text, f.start, lang))
+            if clause not in text:
+                # Co-occurrence findings span two sentences: qualify the first, which every window includes.
+                at = _sentence_end(text, f.start if rule.all_of else f.end)
+                clauses.setdefault(at, []).append(clause)
     edits += [(at, at, "".join(dict.fromkeys(added))) for at, added in clauses.items()]
     out, floor = text, len(text) + 1
     for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
@@ -67,7 +72,7 @@ def build_report(checker: Checker, text: str, asker: Asker, lang: Literal["zh", 
             proposal = ""
         if proposal:
             candidates.append((proposal, "llm"))
-    candidates.append((rule_rewrite(checker, text, findings, asker, lang), "rules"))
+    candidates.append((_rules_until_clean(checker, text, findings, asker, lang), "rules"))
     best: tuple[str, Literal["llm", "rules"], str] | None = None
     for candidate, source in candidates:
         again = verdict(checker.check(candidate, asker, lang))
@@ -78,6 +83,21 @@ def build_report(checker: Checker, text: str, asker: Asker, lang: Literal["zh", 
     assert best is not None
     return Report(verdict=result, findings=findings, rewrite=best[0], rewrite_by=best[1],
                   rewrite_verdict=best[2], packs=packs, chars=len(text))  # type: ignore[arg-type]
+
+
+def _rules_until_clean(checker: Checker, text: str, findings: list[Finding], asker: Asker,
+                       lang: Literal["zh", "en"], rounds: int = 3) -> str:
+    """Rule edits, re-checked; a phrase left behind by overlapping edits gets another round."""
+    out = rule_rewrite(checker, text, findings, asker, lang)
+    for _ in range(rounds - 1):
+        again = checker.check(out, asker, lang)
+        if verdict(again) == "pass":
+            break
+        edited = rule_rewrite(checker, out, again, asker, lang)
+        if edited == out:
+            break
+        out = edited
+    return out
 
 
 def _rank(v: str) -> int:
@@ -100,14 +120,17 @@ def _replacement(rule: Rule, span: str, after: str) -> str:
 
 
 def _discount_at_limit(span: str, limit: float) -> str:
-    found = find_discounts(span)
-    if not found:
+    folded = fold(span).text  # one character for one: positions found here hold in the original span
+    if not find_discounts(folded):
         return span
     if "折" in span:
         pay = 100 - limit
         zhe = f"{pay / 10:g}" if pay % 10 == 0 else f"{pay:g}"
-        return re.sub(r"[0-9一二两三四五六七八九〇零.点]+(?=\s*折)", zhe, span, count=1)
-    return re.sub(r"\d{1,2}(?:\.\d+)?(?=\s*(?:%|％|个点|percent))", f"{limit:g}", span, count=1)
+        m = re.search(r"[0-9一二两三四五六七八九〇零.点]+(?=\s*折)|对(?=折)", folded)
+    else:
+        zhe = f"{limit:g}"
+        m = re.search(r"\d{1,2}(?:\.\d+)?(?=\s*(?:%|％|个点|percent))", folded)
+    return span[: m.start()] + zhe + span[m.end():] if m else span
 
 
 def _sentence_end(text: str, pos: int) -> int:

@@ -1,0 +1,1 @@
+"""Deterministic compliance checks over sales text: policy packs, deal terms, rewrites."""
