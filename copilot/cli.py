@@ -171,7 +171,7 @@ def serve(
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="suite to run: compliance")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled snippets (default: the shipped "
-                                                     "development and held-out sets)")] = None,
+                                                     "dev, dev-b and test sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="who proposes rewrites: rules or llm")] = "rules",
     limit: Annotated[int, typer.Option(help="first N snippets only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
@@ -196,7 +196,7 @@ def eval_suite(
         from agent.service import CopilotService
 
         propose = CopilotService(settings).propose_rewrite
-    sets = [("file", data)] if data else [("dev", suite_module.DEV), ("held-out", suite_module.HOLDOUT)]
+    sets = [("file", data)] if data else [(n, p) for n, p in suite_module.SETS.items() if p.exists()]
     failed = False
     for name, path in sets:
         snippets = suite_module.load_snippets(path)[: limit or None]

@@ -1,7 +1,8 @@
 """Compliance eval: labelled bilingual snippets (evals/data/compliance_*.jsonl) against the policy packs.
 
-The development set (compliance_snippets) was used to tune the packs; the held-out set (compliance_holdout)
-was written separately and never used for tuning: its scores are the honest ones.
+Three sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
+packs (dev B started as a held-out set: its first score is in the issue notes); compliance_test was written
+afterwards and must never be used for tuning: its scores are the honest ones.
 
 Scores per finding kind (a prediction matches a label of the same kind when their spans overlap), the share of
 flagged snippets whose rewrite passes its own re-check, and the thresholds of the compliance issue.
@@ -64,14 +65,19 @@ class Score:
         out["pii precision"] = self.rate(PII_KINDS, "precision")
         total = self.rewrites["pass"] + self.rewrites["fail"]
         out["rewrite pass rate"] = self.rewrites["pass"] / total if total else 1.0
+        # With --rewrite llm: the share of flagged snippets whose LLM proposal passed (the rest fell back to rules).
+        out["rewrites kept from llm"] = self.rewrites["by llm"] / total if total else 0.0
         return out
 
 
 LIMITS = {"demo.rep": 10.0, "demo.manager": 20.0, "demo.director": 30.0}
 
 
-DEV = Path(str(resources.files("evals").joinpath("data/compliance_snippets.jsonl")))
-HOLDOUT = Path(str(resources.files("evals").joinpath("data/compliance_holdout.jsonl")))
+_DATA = resources.files("evals").joinpath("data")
+DEV = Path(str(_DATA.joinpath("compliance_snippets.jsonl")))
+DEV_B = Path(str(_DATA.joinpath("compliance_dev_b.jsonl")))
+TEST = Path(str(_DATA.joinpath("compliance_test.jsonl")))
+SETS = {"dev": DEV, "dev-b": DEV_B, "test": TEST}
 
 
 def load_snippets(path: Path = DEV) -> list[Snippet]:
@@ -112,6 +118,7 @@ def run(checker: Checker, snippets: list[Snippet], propose: Proposer | None = No
             report = build_report(checker, snip.text, asker, lang, propose)
             ok = report.rewrite is None or report.rewrite_verdict == "pass"
             score.rewrites["pass" if ok else "fail"] += 1
+            score.rewrites[f"by {report.rewrite_by}"] += 1
             if not ok:
                 score.rewrite_fails.append(f"{snip.id}: {report.rewrite!r}")
         if progress:

@@ -261,3 +261,15 @@ def test_discount_advice_names_the_approver_from_the_directory(
     assert "超出您的审批权限 10%" in reply.reply and "打9折" in reply.reply
     fake_model.script = [tool_call("check_compliance")]
     assert service.ask("demo.director", "这个报价合规吗：本单给您打7折").reply.startswith("✅")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("这段话合规吗:我们是第一", True), ("这样说可以吗：绝对正品", True), ("能不能把客户的身份证号发给经销商？", True),
+    ("Is this OK to send: we are the best", True), ("Can I tell the customer we are the No.1 brand?", True),
+    ("可以把上个月华东的销售额发给我吗?", False), ("Can I send the Q3 report to my manager?", False),
+    ("上个月华东区的销售额", False),
+])
+def test_compliance_triggers_do_not_hijack_data_questions(text: str, expected: bool) -> None:
+    from tools.check_compliance import TOOL
+
+    assert TOOL.triggered_by(text) is expected

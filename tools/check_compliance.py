@@ -111,10 +111,14 @@ TOOL = Tool(
         ("Can I send the customer's ID number to the distributor?", {}),
     ),
     triggers=(
-        r"合规|违规|违法|违反|广告法|能不能(?:发|说|写|这么|这样|给|提供|把|传)|可以(?:这么|这样)(?:说|写|发)|可不可以(?:发|说|给)|"
-        r"可以(?:发|提供|传|转|把)[^？?]{0,30}(?:吗|么|？|\?)|有(?:没有)?(?:问题|风险)吗|审核一下|检查一下这段",
-        r"\bcomplian(?:t|ce)\b|\bcan\s+(?:i|we)\s+(?:send|say|share|write|give|offer|forward|promise|tell|use|put|"
-        r"upload|transfer)\b|\bis\s+(?:this|it|that)\s+(?:ok|okay|allowed|legal|fine)\b|\bam\s+i\s+allowed\b|"
-        r"\bpolicy\s+check\b|\bcheck\s+(?:this|my)\s+(?:text|message|quote|email|draft|clause)",
+        r"合规|违规|违法|违反|广告法|敏感信息|(?:这样|这么)(?:说|写|发|宣传)(?:可以|行|合适|没问题|妥当)|能不能(?:这么|这样)(?:说|写|发|承诺|报价)|可以(?:这么|这样)(?:说|写|发|承诺|报价)|"
+        r"(?:能不能|可不可以|可以|能否)(?:把|发|给|提供|转|传|共享)[^？?。]{0,24}(?:身份证|证件|手机号|电话|银行卡|卡号|"
+        r"客户信息|客户名单|客户资料|个人信息|护照|邮箱|住址)",
+        r"\bcomplian(?:t|ce)\b|\bis\s+(?:this|it|that)\s+(?:ok|okay|allowed|legal|fine)\s+to\s+(?:send|say|post|use|"
+        r"write|share)\b|\bam\s+i\s+allowed\s+to\s+(?:say|send|share|promise|offer|claim)\b|\bpolicy\s+check\b|"
+        r"\bcheck\s+(?:this|my)\s+(?:text|message|quote|email|draft|clause|wording)\b|"
+        r"\bcan\s+(?:i|we)\s+(?:say|promise|claim|advertise)\b|\bcan\s+(?:i|we)\s+tell\s+(?:the|a|our)\s+(?:customer|client)|"
+        r"\bcan\s+(?:i|we)\s+(?:send|share|give|forward|pass|export|upload|email)\b[^?]{0,60}\b(?:id|passport|phone|mobile|"
+        r"e-?mail|address|bank|card|customer\s+(?:data|list|details|information|info)|personal)\b",
     ),
 )

@@ -22,7 +22,7 @@ _PCT = r"(\d{1,2}(?:\.\d+)?)\s*(?:%|％|个点|percent)"
 _DISCOUNT_PATTERNS = [
     re.compile(_PCT_WORDS_ZH + r"(?:了|幅度|为|达|到|高达|达到)?\s*" + _PCT),
     re.compile(_PCT + r"\s*(?:的)?" + _PCT_WORDS_ZH),
-    re.compile(_PCT + r"\s*(?:off|discount|price cut|rebate)\b", re.IGNORECASE),
+    re.compile(_PCT + r"\s*(?:off|discount|price cut|rebate|reduction|markdown|mark-down)\b", re.IGNORECASE),
     re.compile(r"\b(?:discount|rebate|price cut|reduction)\s+(?:of\s+|at\s+|by\s+)?(?:up to\s+)?" + _PCT,
                re.IGNORECASE),
     re.compile(r"\b(?:cut|reduce|lower|drop)\s+(?:the\s+)?(?:price|quote|list price)s?\s+by\s+" + _PCT, re.IGNORECASE),
@@ -63,7 +63,7 @@ _PAY_WORDS = (r"预付|首付|定金|订金|首款|进度款|到货款|发货款
 _PAY_PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|％)")
 _EVENT = {
     "delivery": re.compile(r"到货|发货|交付|交货|上线|delivery|deliver|shipment|ship|go-live", re.IGNORECASE),
-    "acceptance": re.compile(r"验收|acceptance|sign-off", re.IGNORECASE),
+    "acceptance": re.compile(r"验收|终验|初验|acceptance|sign-off", re.IGNORECASE),
 }
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -72,8 +72,9 @@ _DATE = re.compile(
     r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}",
     re.IGNORECASE)
 _PAY_CONTEXT = re.compile(_PAY_WORDS, re.IGNORECASE)
-_MILESTONE = re.compile(r"签约|签订|合同生效|到货|发货|交付|交货|上线|验收|质保|signing|signature|delivery|shipment|"
-                        r"go-live|acceptance|retention|warranty|completion|milestone", re.IGNORECASE)
+_MILESTONE = re.compile(r"签约|签订|合同生效|到货|发货|交付|交货|上线|验收|终验|初验|质保|"
+                        r"signing|signature|delivery|shipment|go-live|acceptance|retention|warranty|completion|milestone",
+                        re.IGNORECASE)
 # A payment tied to an event cannot fall due before that event, nor before what the event itself needs.
 _NOT_BEFORE = {"delivery": ("delivery",), "acceptance": ("acceptance", "delivery")}
 _CLAUSE = re.compile(r"[^，,；;。\n]+")
@@ -91,8 +92,6 @@ def payment_issues(text: str) -> list[PaymentIssue]:
     """Milestone percentages that do not add up to 100%, and payments due before the event they depend on."""
     clauses = [(m.start(), m.end(), m.group()) for m in _CLAUSE.finditer(text)]
     pays: list[tuple[int, int, float]] = []
-    if not _PAY_CONTEXT.search(text):
-        return []
     for start, _end, clause in clauses:
         if not (_PAY_CONTEXT.search(clause) or _MILESTONE.search(clause)):
             continue

@@ -132,8 +132,9 @@ def _cooccurring(c: _Compiled, folded: Folded, pii: list[PiiHit]) -> list[Hit]:
 
 def _group_matches(group: tuple[re.Pattern[str] | None, ...], window: str, pii: list[PiiHit], o_start: int,
                    o_end: int) -> bool:
-    return any(any(o_start <= h.start and h.end <= o_end for h in pii) if p is None else p.search(window)
-               for p in group)
+    # '@pii' means personal data: a USCC identifies a company, not a person.
+    return any(any(o_start <= h.start and h.end <= o_end and h.kind != "uscc" for h in pii) if p is None
+               else p.search(window) for p in group)
 
 
 def _finding(c: _Compiled, original: str, start: int, end: int, lang: Literal["zh", "en"],

@@ -13,6 +13,7 @@ Lang = Literal["zh", "en"]
 # Detectors implemented in code; a rule names one instead of (or besides) patterns.
 Detector = Literal["resident_id", "mobile", "bank_card", "email", "passport", "uscc", "discount", "payment_terms"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
+VERDICT_RANK: dict[str, int] = {"pass": 0, "warn": 1, "block": 2}
 
 
 class Bilingual(BaseModel):

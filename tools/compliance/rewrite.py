@@ -14,7 +14,7 @@ from copilot.pii import find_pii
 from copilot.textfold import fold
 from tools.compliance.deals import find_discounts
 from tools.compliance.engine import Asker, Checker, verdict
-from tools.compliance.model import Finding, Report, Rule
+from tools.compliance.model import VERDICT_RANK, Finding, Report, Rule
 
 _PII_FINDING_KINDS = {"pii_id", "pii_phone", "pii_card", "pii_email", "pii_passport", "pii_uscc"}
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
@@ -76,7 +76,7 @@ def build_report(checker: Checker, text: str, asker: Asker, lang: Literal["zh", 
     best: tuple[str, Literal["llm", "rules"], str] | None = None
     for candidate, source in candidates:
         again = verdict(checker.check(candidate, asker, lang))
-        if best is None or _rank(again) < _rank(best[2]):
+        if best is None or VERDICT_RANK[again] < VERDICT_RANK[best[2]]:
             best = (candidate, source, again)
         if again == "pass":
             break
@@ -98,10 +98,6 @@ def _rules_until_clean(checker: Checker, text: str, findings: list[Finding], ask
             break
         out = edited
     return out
-
-
-def _rank(v: str) -> int:
-    return {"pass": 0, "warn": 1, "block": 2}[v]
 
 
 def _replacement(rule: Rule, span: str, after: str) -> str:
