@@ -11,7 +11,9 @@ ASK_CHECK ?= 这段话合规吗：我们是全国第一的品牌，保证节省5
 $(BIN)/copilot: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[local,dev]"
+	# CPU torch first, so sentence-transformers does not pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[local,dev,st]"
 	@touch $@
 
 setup: $(BIN)/copilot
@@ -32,6 +34,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/agent_latency.py
 	$(BIN)/python bench/compliance_latency.py
+	$(BIN)/python bench/knowledge_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

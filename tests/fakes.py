@@ -46,3 +46,28 @@ class ScriptedChatModel(BaseChatModel):
         if isinstance(item, Exception):
             raise item
         return ChatResult(generations=[ChatGeneration(message=item)])
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors (hashed jieba/English tokens): similar wording -> similar vectors."""
+
+    name = "fake-bow"
+    dim = 256
+
+    def passages(self, texts: list[str]) -> Any:
+        import hashlib
+
+        import numpy as np
+
+        from knowledge.lexical import tokens
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for tok in tokens(text):
+                out[i, int(hashlib.md5(tok.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = float(np.linalg.norm(out[i]))
+            out[i] = out[i] / norm if norm else out[i]
+        return out
+
+    def queries(self, texts: list[str]) -> Any:
+        return self.passages(texts)

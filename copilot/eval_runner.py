@@ -1,0 +1,100 @@
+"""`copilot eval` suites: run, print a score table against thresholds, say whether every score passed."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from copilot.settings import Settings
+
+
+def compliance(settings: Settings, out: Console, err: Console, *, data: Path | None, rewrite: str, limit: int,
+               show: int) -> bool:
+    from evals import compliance as suite
+    from tools.compliance.packs import load_checker
+
+    checker = load_checker(settings.policy_packs_dir)
+    propose = None
+    if rewrite == "llm":
+        from agent.service import CopilotService
+
+        propose = CopilotService(settings).propose_rewrite
+    sets = [("file", data)] if data else [(n, p) for n, p in suite.SETS.items() if p.exists()]
+    passed = True
+    for name, path in sets:
+        snippets = suite.load_snippets(path)[: limit or None]
+        with _bar(err, f"compliance {name}") as (bar, task):
+            bar.update(task, total=len(snippets))
+            score = suite.run(checker, snippets, propose, progress=functools.partial(_advance, bar, task))
+        metrics = score.metrics()
+        _table(out, f"compliance · {name} · {len(snippets)} snippets · rewrites by {rewrite}", metrics,
+               suite.THRESHOLDS)
+        for line in (score.misses + score.rewrite_fails)[:show]:
+            out.print(line, markup=False)
+        passed &= _verdict(err, name, suite.failures(metrics))
+    return passed
+
+
+def knowledge(settings: Settings, out: Console, err: Console, *, data: Path | None, translate: bool, limit: int,
+              show: int) -> bool:
+    from agent.service import CopilotService
+    from evals import knowledge as suite
+
+    service = CopilotService(settings)
+    kb = service.knowledge()
+    if not translate:
+        kb.translate = None
+    if kb.store.count() == 0:
+        err.print("[red]The knowledge base is empty: run `copilot demo` (or `copilot ingest`) first.[/red]")
+        return False
+    path = data or suite.QUERIES
+    total = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    with _bar(err, "knowledge") as (bar, task):
+        bar.update(task, total=min(total, limit) if limit else total)
+        score = suite.run(kb, service.directory, path, limit=limit, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    title = f"knowledge · {score.n} queries ({score.xl_n} cross-lingual) · {kb.store.count()} chunks · " \
+            f"{kb.embedder.name} · translation {'on' if translate else 'off'}"
+    _table(out, title, metrics, suite.THRESHOLDS)
+    for line in score.misses[:show]:
+        out.print(line, markup=False)
+    return _verdict(err, "knowledge", suite.failures(metrics))
+
+
+class _bar:
+    def __init__(self, console: Console, label: str) -> None:
+        self._progress = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                                  TimeElapsedColumn(), console=console)
+
+    def __enter__(self) -> tuple[Progress, TaskID]:
+        self._progress.__enter__()
+        return self._progress, self._progress.add_task("", total=None)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)
+
+
+def _advance(bar: Progress, task: TaskID, done: int) -> None:
+    bar.update(task, completed=done)
+
+
+def _table(out: Console, title: str, metrics: dict[str, float], thresholds: dict[str, float]) -> None:
+    table = Table(title=title)
+    for col in ("metric", "score", "threshold"):
+        table.add_column(col)
+    for metric, value in metrics.items():
+        bar_value = thresholds.get(metric)
+        ok = bar_value is None or (value <= bar_value if metric.endswith("leaks") else value >= bar_value)
+        shown = f"[{'green' if ok else 'red'}]{value:.3f}[/]"
+        table.add_row(metric, shown, "" if bar_value is None else f"{bar_value:.2f}")
+    out.print(table)
+
+
+def _verdict(err: Console, name: str, problems: list[str]) -> bool:
+    if problems:
+        err.print(f"[red]{name}: under threshold: {'; '.join(problems)}[/red]")
+    return not problems

