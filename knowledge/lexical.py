@@ -41,6 +41,8 @@ class LexicalIndex:
     def ensure(self, version: int, ids: list[str], texts: list[str], metas: list[dict[str, Any]]) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it pins itself to DEBUG on import
+
         with self._lock:
             if version == self._version:
                 return
