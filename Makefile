@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/agent_latency.py
 	$(BIN)/python bench/compliance_latency.py
 	$(BIN)/python bench/knowledge_latency.py
+	$(BIN)/python bench/roi_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -48,6 +48,7 @@ class CopilotService:
             policy_packs_dir=settings.policy_packs_dir,
             rewriter=self.propose_rewrite if settings.compliance_rewrite == "llm" else None,
             knowledge=self.knowledge,
+            reports_dir=settings.data_dir / "reports",
         )
         self._knowledge: KnowledgeBase | None = None
         self._model = model

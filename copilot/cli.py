@@ -123,6 +123,8 @@ def ask(
     for call in reply.tool_calls:
         status = "ok" if call.ok else f"error: {call.error}"
         out.print(f"[dim]· {call.name}({json.dumps(call.args, ensure_ascii=False)}) {status}[/dim]")
+    for attachment in reply.attachments:
+        out.print(f"📎 {attachment.title}: {attachment.path or attachment.url}", markup=False)
 
 
 @app.command()

@@ -68,6 +68,7 @@ class ToolDeps:
     policy_packs_dir: Path | None = None
     # Proposes a compliant rewrite with the LLM: (text, findings, lang) -> text; None = rules only.
     rewriter: Callable[..., str] | None = None
+    reports_dir: Path | None = None  # where generated report files go
     # The knowledge base, built on first use (embedder and store load lazily).
     knowledge: Callable[[], Any] | None = None
 

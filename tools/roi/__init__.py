@@ -1,0 +1,1 @@
+"""ROI reports: finance core, case evidence, DOCX/PDF rendering."""
