@@ -160,3 +160,24 @@ def test_cases_are_retrieved_and_quoted_verbatim(tmp_path: Path) -> None:
     source = (DEMO_CORPUS / f"{cases[0].doc_id}.md").read_text(encoding="utf-8")
     assert cases[0].figures and all(f in source for f in cases[0].figures)  # quoted, not paraphrased
     assert all(c.doc_id.startswith("case-") for c in cases)
+
+
+@pytest.mark.parametrize(("text", "years"), [
+    ("投入80万,每年节省30万,三年", 3), ("2026年上线,投入80万,每年节省30万,测算五年", 5), ("over 3 years", 3),
+    ("十年期", 10), ("for 12 years", 12),
+])
+def test_the_horizon_comes_from_the_users_words(text: str, years: int) -> None:
+    from tools.draft_roi_report import _years
+
+    assert _years(None, text) == years
+
+
+def test_ramp_up_and_running_costs_from_the_message(roi_service: CopilotService,
+                                                     fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="80万", annual_savings="30万",
+                                   years=3, maintenance="2万", ramp_up="第一年50%")]
+    reply = roi_service.ask("demo.rep", "给美的做ROI:投入80万,每年节省30万,运维每年2万,第一年只达到50%,三年")
+    args = reply.tool_calls[0].args
+    assert reply.tool_calls[0].ok and args["maintenance"] == 20_000.0
+    # Net flows: -800k, 150k-20k, 280k, 280k -> ROI = (690k - 800k) / 800k
+    assert "ROI -13.8%" in reply.reply

@@ -23,7 +23,8 @@ from tools.roi.texts import report_texts
 
 _AMOUNT = re.compile(r"(?:[¥$￥]|USD|RMB|CNY|US\$)?\s*\d[\d,]*(?:\.\d+)?\s*(?:万|亿|千|百万|k|K|m|M|million|"
                      r"thousand)?(?:\s*(?:元|块|美元|dollars?|USD|RMB|CNY))?", re.IGNORECASE)
-_YEARS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*(?:年|years?|yrs?)", re.IGNORECASE)
+_YEARS = re.compile(r"(?<![\d一二两三四五六七八九十第每前后])(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*"
+                    r"(?:年|个年头|years?|yrs?)", re.IGNORECASE)
 _RATE = re.compile(r"(?:折现率|贴现率|discount\s+rate|WACC)[^\d]{0,6}(\d{1,2}(?:\.\d+)?\s*(?:%|％))|"
                    r"(\d{1,2}(?:\.\d+)?\s*(?:%|％))\s*(?:的)?(?:折现率|贴现率|discount\s+rate)", re.IGNORECASE)
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -36,6 +37,8 @@ class DraftRoiArgs(ToolArgs):
     years: int | None = Field(None, ge=1, le=15, description="horizon in years")
     discount_rate: str | None = Field(None, max_length=10, description="as written: 8%")
     maintenance: str | None = Field(None, max_length=30, description="yearly running cost as written")
+    ramp_up: str | None = Field(None, max_length=40, description="share of savings reached in year 1, 2 … as "
+                                                                   "written: 第一年50%, 第二年80%")
     industry: str | None = Field(None, max_length=40, description="only for a new prospect not in the CRM")
     product: str | None = Field(None, max_length=40, description="what is proposed: WMS, smart shelves …")
 
@@ -64,7 +67,8 @@ def draft_roi_report(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) ->
         raise ToolInputError(en=f"ROI reports are in CNY or USD, not {investment[1]}.",
                              zh=f"ROI 报告仅支持人民币或美元，不支持 {investment[1]}。")
     inputs = RoiInputs(customer=label, currency=cast(Currency, investment[1]), investment=investment[0],
-                       annual_savings=savings[0], years=horizon, discount_rate=rate, maintenance=maintenance[0])
+                       annual_savings=savings[0], years=horizon, discount_rate=rate, maintenance=maintenance[0],
+                       ramp_up=_ramp(args.ramp_up, text))
     result = analyse(inputs)
     cases = _cases(deps, ctx, industry, args.product, label)
     paths = render_files(result, cases, ctx.lang, label, deps.reports_dir or Path("reports"))
@@ -175,16 +179,39 @@ def _grounded_money(given: str | None, text: str, currency: str, en: str, zh: st
 
 
 def _years(given: int | None, text: str) -> int:
-    m = _YEARS.search(text)
-    if m:
-        raw = m.group(1)
-        value = int(raw) if raw.isdigit() else (10 + _CN_NUM.get(raw[1:], 0) if raw.startswith("十") and len(raw) > 1
-                                                else _CN_NUM.get(raw, 0) * (10 if raw.endswith("十") and len(raw) > 1
-                                                                             else 1))
+    """The horizon the user wrote ("三年", "3 years"); years like 2026年 are not horizons."""
+    for m in _YEARS.finditer(text):
+        value = _small_number(m.group(1))
         if 1 <= value <= 15:
             return value
     raise ToolInputError(en="Over how many years should I calculate the ROI (1-15)?",
                          zh="请问 ROI 按几年测算（1-15 年）？")
+
+
+def _ramp(given: str | None, text: str) -> list[float]:
+    """Ramp-up shares as the user wrote them, in order ("第一年50%，第二年80%"); each must be in the message."""
+    if not given:
+        return []
+    shares = []
+    for raw in re.findall(r"\d{1,3}(?:\.\d+)?\s*(?:%|％)", given):
+        if raw.replace(" ", "") not in text.replace(" ", ""):
+            raise ToolInputError(en=f"Please state the ramp-up share {raw} in your message.",
+                                 zh=f"请在消息中写明爬坡比例 {raw}。")
+        share = float(parse_percent(raw))
+        if not 0 < share <= 1:
+            raise ToolInputError(en="Ramp-up shares must be between 0% and 100%.", zh="爬坡比例须在 0% 到 100% 之间。")
+        shares.append(share)
+    return shares
+
+
+def _small_number(raw: str) -> int:
+    if raw.isdigit():
+        return int(raw)
+    if raw == "十":
+        return 10
+    if raw.startswith("十"):  # 十二
+        return 10 + _CN_NUM.get(raw[1:], 0)
+    return _CN_NUM.get(raw, 0)
 
 
 def _rate(given: str | None, text: str) -> float:
