@@ -15,6 +15,7 @@ from knowledge.store import ChunkStore, acl_of
 
 log = logging.getLogger(__name__)
 RRF_K = 60
+MAX_DISTANCE = 0.2  # cosine distance; e5 puts unrelated text around 0.2-0.3
 FILTER_KEYS = ("doc_type", "industry", "region", "language", "customer")
 
 # (text, target language) -> translation; raises or returns "" when it cannot.
@@ -33,6 +34,11 @@ class Hit:
     metadata: dict[str, Any] = field(repr=False)
     distance: float | None = None  # best cosine distance of the query (or its translation); None = no vector hit
     lexical: bool = False  # some query words matched (BM25)
+
+    @property
+    def evidence(self) -> bool:
+        """Worth showing: some words match, or the vector is close. Otherwise the honest answer is "not found"."""
+        return self.lexical or (self.distance is not None and self.distance <= MAX_DISTANCE)
 
 
 class KnowledgeBase:

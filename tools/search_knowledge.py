@@ -13,8 +13,6 @@ from knowledge.search import Hit
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 
 DocTypeArg = Literal["case", "product", "policy", "playbook", "competitor"]
-# A hit is evidence only if some words match (BM25) or the vector is close; else the answer is "not found".
-MAX_DISTANCE = 0.2
 SNIPPET_CHARS = 220
 
 
@@ -35,16 +33,12 @@ def search_knowledge(args: SearchKnowledgeArgs, ctx: RequestContext, deps: ToolD
         raise ToolInputError(en="What should I search for?", zh="请告诉我要查找什么。")
     kb = deps.knowledge()
     filters = {k: v for k, v in {"doc_type": args.doc_type, "industry": args.industry}.items() if v}
-    hits = [h for h in kb.search(query, ctx.user, k=5, filters=filters, lang=ctx.lang) if _evidence(h)]
+    hits = [h for h in kb.search(query, ctx.user, k=5, filters=filters, lang=ctx.lang) if h.evidence]
     if not hits and filters:  # the model's filter may be wrong; the user's words decide
-        hits = [h for h in kb.search(query, ctx.user, k=5, lang=ctx.lang) if _evidence(h)]
+        hits = [h for h in kb.search(query, ctx.user, k=5, lang=ctx.lang) if h.evidence]
     return ToolOutput(text=render(hits, ctx.lang, query),
                       data={"hits": [{"doc_id": h.doc_id, "title": h.title, "location": h.location} for h in hits]},
                       applied={"query": query, **filters, "results": len(hits)})
-
-
-def _evidence(hit: Hit) -> bool:
-    return bool(hit.lexical) or (hit.distance is not None and hit.distance <= MAX_DISTANCE)
 
 
 def render(hits: list[Hit], lang: Literal["zh", "en"], query: str) -> str:

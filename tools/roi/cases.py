@@ -27,7 +27,7 @@ def similar_cases(kb: KnowledgeBase, user: User, *, industry: str | None, produc
     """Up to k case documents the user may read, same industry first; [] when none match (never invented)."""
     words = " ".join(w for w in (industry, product, "ROI 投资回报 回收期 节省 case") if w)
     hits = kb.search(f"{customer} {words}", user, k=8, filters={"doc_type": "case"}, lang=lang, translated="")
-    relevant = [h for h in hits if h.lexical or (h.distance is not None and h.distance <= 0.2)]
+    relevant = [h for h in hits if h.evidence]
     if industry:
         relevant.sort(key=lambda h: h.metadata.get("industry", "").lower() != industry.lower())
     out: list[Case] = []
