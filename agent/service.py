@@ -8,7 +8,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -29,6 +30,7 @@ from tools.base import Attachment, Tool, ToolDeps
 from tools.compliance.model import Finding
 from tools.compliance.packs import load_checker
 from tools.registry import TOOLS
+from tools.routing.desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,10 @@ class CopilotService:
     """Holds the lazily built model, graph and data access; thread-safe for concurrent turns."""
 
     def __init__(self, settings: Settings, model: BaseChatModel | None = None,
-                 tools: list[Tool] | None = None) -> None:  # type: ignore[type-arg]
+                 tools: list[Tool] | None = None,  # type: ignore[type-arg]
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
+        self._clock = clock
         self.directory = Directory(settings.ops_path)
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
         load_checker(settings.policy_packs_dir)
@@ -49,8 +53,10 @@ class CopilotService:
             rewriter=self.propose_rewrite if settings.compliance_rewrite == "llm" else None,
             knowledge=self.knowledge,
             reports_dir=settings.data_dir / "reports",
+            tickets=self.tickets,
         )
         self._knowledge: KnowledgeBase | None = None
+        self._desk: TicketDesk | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -95,6 +101,18 @@ class CopilotService:
                 self._knowledge = build_knowledge(self.settings, translate=self.translate_query)
             return self._knowledge
 
+    def tickets(self) -> TicketDesk:
+        """The ticket desk (route_request, /v1/tickets, the SLA scheduler); the database is created on first use."""
+        with self._lock:
+            if self._desk is None:
+                from tools.routing.store import TicketStore
+
+                if self.settings.tickets_url is None:
+                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                store = TicketStore(self.settings.tickets_db_url)
+                self._desk = TicketDesk(store, self.directory, self.deps.warehouse, self.settings.tz, self._clock)
+            return self._desk
+
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one service per process; the cache lives as long as it
     def translate_query(self, text: str, target: str) -> str:
         """A search query in the other language (zh <-> en), by the LLM, personal data masked."""
@@ -117,8 +135,10 @@ class CopilotService:
             )
         return cleaned
 
-    def context(self, user: User, text: str, conversation_id: str | None) -> RequestContext:
+    def context(self, user: User, text: str, conversation_id: str | None,
+                message_id: str | None = None) -> RequestContext:
         return RequestContext(
+            message_id=message_id,
             user=user,
             lang=detect_language(text),
             conversation_id=conversation_id or uuid.uuid4().hex,
@@ -127,11 +147,14 @@ class CopilotService:
         )
 
     def ask(self, user_id: str, text: str, conversation_id: str | None = None,
-            transcript: str | None = None) -> Reply:
-        """Run one turn for a user; raises CopilotError subclasses with user-facing messages."""
+            transcript: str | None = None, message_id: str | None = None) -> Reply:
+        """Run one turn for a user; raises CopilotError subclasses with user-facing messages.
+
+        `message_id` identifies the incoming message: the same id delivered again never repeats a side effect.
+        """
         text = self.validate_text(text)
         user = self.directory.get(user_id)
-        ctx = self.context(user, text, conversation_id)
+        ctx = self.context(user, text, conversation_id, message_id)
         started = time.perf_counter()
         agent_ctx = AgentContext(
             request=ctx,

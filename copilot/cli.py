@@ -271,6 +271,15 @@ def users() -> None:
         out.print(f"{u.user_id:<22} {u.role:<8} {','.join(u.regions):<28} {u.name_zh} / {u.name_en}")
 
 
+def _add_subcommands() -> None:
+    from copilot.cli_tickets import tickets_app
+
+    app.add_typer(tickets_app, name="tickets")
+
+
+_add_subcommands()
+
+
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - console entry point helper
     app(argv)
 

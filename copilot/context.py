@@ -47,6 +47,9 @@ class RequestContext(BaseModel):
     today: date
     # The user's own message: tools ground dates and amounts in it rather than in the LLM's rewording.
     text: str = ""
+    # The chat app's id of the message this turn answers (Slack event id, DingTalk msgId, client key): a retried
+    # delivery carries the same id, so side effects (tickets) happen once per message.
+    message_id: str | None = None
     trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
     def scoped_regions(self, requested: list[str] | None, known: list[str],

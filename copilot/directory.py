@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from copilot.context import User
 from copilot.errors import NotReady, UnknownUser
 
 _COLUMNS = "user_id, name_zh, name_en, role, department, regions, manager_id, discount_limit_pct"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name_zh: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class OwnerRule:
+    """Who answers a department's requests: for a region (None = any) and a product line (None = any)."""
+
+    department: str
+    region_code: str | None
+    user_id: str
+    priority: int
+    product_line: str | None
 
 
 class Directory:
@@ -39,6 +61,21 @@ class Directory:
                 zh=f"目录中没有用户“{user_id}”，请联系管理员添加。",
             )
         return _to_user(row)
+
+    def departments(self) -> list[Department]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT code, name_zh, name_en FROM departments ORDER BY code").fetchall()
+        return [Department(r["code"], r["name_zh"], r["name_en"]) for r in rows]
+
+    def owner_rules(self, department: str) -> list[OwnerRule]:
+        """The department's routing table, active owners only (an owner who left is skipped, not routed to)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT o.* FROM department_owners o JOIN users u ON u.user_id = o.user_id "
+                "WHERE o.department = ? AND u.active = 1 ORDER BY o.priority, o.user_id", (department,)).fetchall()
+        columns = set(rows[0].keys()) if rows else set()  # a directory built before product lines has no column
+        return [OwnerRule(r["department"], r["region_code"], r["user_id"], r["priority"],
+                          r["product_line"] if "product_line" in columns else None) for r in rows]
 
     def list_users(self) -> list[User]:
         with self._connect() as conn:

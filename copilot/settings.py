@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,12 @@ class Settings(BaseSettings):
                                                                "bundled all-MiniLM-L6-v2 package)")
     knowledge_translate: bool = Field(True, description="translate queries with the LLM to also search the other "
                                                         "language (cross-lingual retrieval)")
+    tickets_url: str | None = Field(None, description="SQLAlchemy URL of the ticket database, e.g. "
+                                                      "postgresql+psycopg://user:pw@host/db (default: SQLite under "
+                                                      "COPILOT_DATA_DIR)")
+    timezone: str = Field("Asia/Shanghai", description="time zone for deadlines written without one (IANA name)")
+    sla_tick_s: float = Field(30.0, gt=0, le=3600, description="how often `copilot serve` checks SLA reminders and "
+                                                               "breaches (seconds)")
     default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
     today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
 
@@ -90,6 +97,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "provider 'openai' needs " + " and ".join(f"COPILOT_{m.upper()}" for m in missing)
                 )
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"COPILOT_TIMEZONE {self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)") \
+                from None
         if self.model_path is not None and not self.model_path.is_file():
             raise ValueError(f"COPILOT_MODEL_PATH {self.model_path} is not a file")
         return self
@@ -105,6 +117,14 @@ class Settings(BaseSettings):
     @property
     def knowledge_path(self) -> Path:
         return self.data_dir / "knowledge"
+
+    @property
+    def tickets_db_url(self) -> str:
+        return self.tickets_url or f"sqlite:///{self.data_dir / 'tickets.sqlite'}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def memory_path(self) -> Path:

@@ -19,6 +19,8 @@ from copilot.errors import CopilotError, Lang, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
 from integrations.deps import ServiceDep
+from integrations.tickets_api import router as tickets_router
+from tools.routing.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ class ChatRequest(BaseModel):
     # friendlier, language-aware message.
     text: str = Field(..., max_length=1_000_000, examples=["2026年10月华东区的销售额是多少?"])
     conversation_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    message_id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$",
+                                   description="id of this message; a retry with the same id never repeats a side "
+                                               "effect (e.g. creates no second ticket)")
 
 
 class ErrorBody(BaseModel):
@@ -61,7 +66,13 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load the model in the background: /healthz answers at once, the first chat waits for the model.
         threading.Thread(target=_warm, args=(service,), name="warm-up", daemon=True).start()
-        yield
+        # SLA reminders and escalations; due jobs missed while the service was down run on the first tick.
+        scheduler = SlaScheduler(service.tickets(), settings.sla_tick_s)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -70,6 +81,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         description="Self-hosted AI copilot for sales teams (Chinese/English). Every answer is a Reply object.",
     )
     app.state.service = service
+    app.include_router(tickets_router)
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:
@@ -94,7 +106,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     def chat(body: ChatRequest, request: Request, service: ServiceDep) -> Reply:
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
-        return service.ask(body.user_id, body.text, body.conversation_id)
+        return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id)
 
     @app.get("/healthz", response_model=Health)
     def healthz(service: ServiceDep) -> Health:

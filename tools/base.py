@@ -71,6 +71,8 @@ class ToolDeps:
     reports_dir: Path | None = None  # where generated report files go
     # The knowledge base, built on first use (embedder and store load lazily).
     knowledge: Callable[[], Any] | None = None
+    # The ticket desk of route_request (ticket database opened on first use).
+    tickets: Callable[[], Any] | None = None
 
     def warehouse(self) -> duckdb.DuckDBPyConnection:
         if not self.warehouse_path.exists():

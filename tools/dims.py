@@ -104,3 +104,20 @@ def named_in_text(options: list[Member], text: str) -> list[Member]:
         if member not in found:
             found.append(member)
     return found
+
+
+_COMPANY_SUFFIXES = re.compile(r"(集团|控股|股份|有限公司|公司|\s+(?:group|holdings|co\.?|ltd\.?|inc\.?|corp\.?))+$",
+                               re.IGNORECASE)
+
+
+def customers(conn: duckdb.DuckDBPyConnection) -> list[Member]:
+    """CRM customers with the short names people use: 美的 for 美的集团, Midea for Midea Group, Hema for
+    "Freshippo (Hema)"."""
+    rows = conn.execute("SELECT customer_id, name_zh, name_en FROM dim_customer ORDER BY 1").fetchall()
+    out = []
+    for cid, zh, en in rows:
+        short = {_COMPANY_SUFFIXES.sub("", str(zh)), _COMPANY_SUFFIXES.sub("", str(en))}
+        short |= {part.strip() for part in re.split(r"[()（）]", str(en)) if len(part.strip()) > 2}
+        aliases = tuple(sorted(a for a in short if len(a) >= 2 and a not in (zh, en)))
+        out.append(Member(str(cid), str(zh), str(en), aliases))
+    return out

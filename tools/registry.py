@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from tools import check_compliance, draft_roi_report, sales_summary, search_knowledge
+from tools import check_compliance, draft_roi_report, route_request, sales_summary, search_knowledge
 from tools.base import Tool
 
-TOOLS: list[Tool] = [sales_summary.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL]  # type: ignore[type-arg]
+TOOLS: list[Tool] = [  # type: ignore[type-arg]
+    sales_summary.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL, route_request.TOOL,
+]
 
 
 def by_name() -> dict[str, Tool]:  # type: ignore[type-arg]

@@ -81,7 +81,8 @@ CREATE TABLE users (
     discount_limit_pct REAL NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE department_owners (
     department TEXT NOT NULL REFERENCES departments(code), region_code TEXT,
-    user_id TEXT NOT NULL REFERENCES users(user_id), priority INTEGER NOT NULL DEFAULT 1);
+    user_id TEXT NOT NULL REFERENCES users(user_id), priority INTEGER NOT NULL DEFAULT 1,
+    product_line TEXT);
 CREATE INDEX department_owners_lookup ON department_owners(department, region_code, priority);
 """
 
@@ -180,8 +181,9 @@ def _write_ops(path: Path) -> None:
                 [(u.user_id, u.name_zh, u.name_en, u.email, u.role, u.department, u.title_zh, u.title_en,
                   u.manager_id, json.dumps(list(u.regions)), u.slack_user_id, u.dingtalk_staff_id,
                   u.discount_limit_pct, int(u.active)) for u in USERS])
-            con.executemany("INSERT INTO department_owners VALUES (?, ?, ?, ?)",
-                            [(o.department, o.region_code, o.user_id, o.priority) for o in DEPARTMENT_OWNERS])
+            con.executemany("INSERT INTO department_owners VALUES (?, ?, ?, ?, ?)",
+                            [(o.department, o.region_code, o.user_id, o.priority, o.product_line)
+                             for o in DEPARTMENT_OWNERS])
             con.commit()
         finally:
             con.close()

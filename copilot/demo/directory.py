@@ -55,6 +55,7 @@ class DepartmentOwner:
     region_code: str | None  # None = any region (fallback / national owner)
     user_id: str
     priority: int  # 1 = ask first
+    product_line: str | None = None  # a category code: this owner handles that product line first
 
 
 DEPARTMENTS: tuple[Department, ...] = (
@@ -125,12 +126,16 @@ def _build_users() -> tuple[User, ...]:
         None, (ALL_REGIONS,), 30.0)
     add("demo.admin", "钱程", "Qian Cheng", "admin", "sales", "销售运营与系统管理员",
         "Sales Operations & System Administrator", None, (ALL_REGIONS,), 0.0)
+    add("sc.head", "龚志远", "Gong Zhiyuan", "manager", "supply_chain", "供应链总监", "Head of Supply Chain", None,
+        (ALL_REGIONS,), 0.0)
     add("sc.owner.east", "蒋慧", "Jiang Hui", "rep", "supply_chain", "供应链计划经理（华东/华中）",
-        "Supply Chain Planner, East & Central", None, ("east", "central"), 0.0)
+        "Supply Chain Planner, East & Central", "sc.head", ("east", "central"), 0.0)
     add("sc.owner.south", "谢振宇", "Xie Zhenyu", "rep", "supply_chain", "供应链计划经理（华南/西南）",
-        "Supply Chain Planner, South & Southwest", None, ("south", "southwest"), 0.0)
+        "Supply Chain Planner, South & Southwest", "sc.head", ("south", "southwest"), 0.0)
     add("sc.owner.north", "曹磊", "Cao Lei", "rep", "supply_chain", "供应链计划经理（华北/东北/西北）",
-        "Supply Chain Planner, North, Northeast & Northwest", None, ("north", "northeast", "northwest"), 0.0)
+        "Supply Chain Planner, North, Northeast & Northwest", "sc.head", ("north", "northeast", "northwest"), 0.0)
+    add("sc.devices", "任思远", "Ren Siyuan", "rep", "supply_chain", "设备供应链专员（X 系列）",
+        "Device Supply Planner (X series)", "sc.head", (ALL_REGIONS,), 0.0)
     add("legal.owner", "宋佳", "Song Jia", "manager", "legal", "法务经理", "Legal Manager", None,
         (ALL_REGIONS,), 0.0)
     add("legal.backup", "唐宁", "Tang Ning", "rep", "legal", "法务专员", "Legal Counsel", "legal.owner",
@@ -139,11 +144,13 @@ def _build_users() -> tuple[User, ...]:
         "Sales Finance Manager", None, (ALL_REGIONS,), 0.0)
     add("finance.ar", "冯涛", "Feng Tao", "rep", "finance", "应收账款专员", "Accounts Receivable Specialist",
         "finance.owner", (ALL_REGIONS,), 0.0)
+    add("delivery.head", "钟毅", "Zhong Yi", "manager", "delivery", "交付总监", "Head of Delivery", None,
+        (ALL_REGIONS,), 0.0)
     add("delivery.owner.east", "彭宇", "Peng Yu", "rep", "delivery", "交付实施经理（华东/华中/华北/东北）",
-        "Delivery Manager, East, Central, North & Northeast", None, ("east", "central", "north", "northeast"),
-        0.0)
+        "Delivery Manager, East, Central, North & Northeast", "delivery.head",
+        ("east", "central", "north", "northeast"), 0.0)
     add("delivery.owner.south", "曾凡", "Zeng Fan", "rep", "delivery", "交付实施经理（华南/西南/西北）",
-        "Delivery Manager, South, Southwest & Northwest", None, ("south", "southwest", "northwest"), 0.0)
+        "Delivery Manager, South, Southwest & Northwest", "delivery.head", ("south", "southwest", "northwest"), 0.0)
     add("presales.owner", "潘晨", "Pan Chen", "manager", "presales", "售前解决方案经理",
         "Presales Solutions Manager", None, (ALL_REGIONS,), 0.0)
     add("mkt.owner", "董雨桐", "Dong Yutong", "manager", "marketing", "市场经理", "Marketing Manager", None,
@@ -168,6 +175,7 @@ _REGIONAL: tuple[tuple[str, tuple[str, ...], str], ...] = (  # (department, regi
 DEPARTMENT_OWNERS: tuple[DepartmentOwner, ...] = (
     *(DepartmentOwner(dept, r, uid, 1) for dept, regions, uid in _REGIONAL for r in regions),
     DepartmentOwner("sales", None, DIRECTOR_ID, 9),
+    DepartmentOwner("supply_chain", None, "sc.devices", 1, "dispenser"),
     DepartmentOwner("supply_chain", None, "sc.owner.east", 9),
     DepartmentOwner("delivery", None, "delivery.owner.east", 9),
     DepartmentOwner("legal", None, "legal.owner", 1),

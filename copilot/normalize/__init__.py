@@ -7,15 +7,17 @@ with a bilingual message that quotes the text.
 """
 
 from ._common import detect_language
-from .deadlines import parse_deadline
+from .deadlines import PastDeadline, find_deadline, parse_deadline
 from .durations import parse_duration
 from .money import Money, parse_money, parse_percent
 from .periods import Period, find_periods, parse_period
 
 __all__ = [
     "Money",
+    "PastDeadline",
     "Period",
     "detect_language",
+    "find_deadline",
     "find_periods",
     "parse_deadline",
     "parse_duration",

@@ -132,6 +132,10 @@ def _day(t: str, today: date) -> tuple[date, bool] | None:
     return (end, False) if end else None
 
 
+class PastDeadline(ToolInputError):
+    """A deadline that has already passed: worth telling the user, never worth guessing around."""
+
+
 def parse_deadline(text: str, now: datetime) -> datetime:
     """Turn a deadline in the user's words into a moment after ``now`` (see the module doc for the rules)."""
     t = clean(text, "a deadline", "截止时间")
@@ -154,7 +158,47 @@ def parse_deadline(text: str, now: datetime) -> datetime:
             result += timedelta(weeks=1)
     if result <= now:
         q = quote(text)
-        raise ToolInputError(en=f"The deadline '{q}' ({result:%Y-%m-%d %H:%M}) is already in the past.",
+        raise PastDeadline(en=f"The deadline '{q}' ({result:%Y-%m-%d %H:%M}) is already in the past.",
                              zh=f"截止时间“{q}”（{result:%Y-%m-%d %H:%M}）已经过去了。",
                              detail=f"normalize: past deadline {text!r} -> {result} (now {now})")
     return result
+
+
+# Where a deadline may start inside a message: a lead word, a day word, a number or a weekday.
+_CUE = re.compile(
+    r"(?:(?<![a-z])(?:within|in|by|before|no later than|not later than|due|until|till|today|tomorrow|tonight|"
+    r"next|this|coming|end of|eod|cob|noon|midday|the day after|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|"
+    r"may|jun|jul|aug|sep|oct|nov|dec)|\d|[零一二两三四五六七八九十半]|今|明|后天|大后天|本周|这周|这个|下周|下个|"
+    r"周[一二三四五六日天]|星期|礼拜|月底|月末|年底|年末|中午|上午|下午|晚上|最晚|最迟|截止|截至|请在|请于)",
+    re.IGNORECASE,
+)
+_MAX_SPAN = 24
+
+
+def find_deadline(text: str, now: datetime) -> tuple[str, datetime] | None:
+    """The first deadline written inside a message: (exact substring, moment), or None.
+
+    "请供应链确认X200库存,需48小时内反馈" -> ("48小时内", now + 48h). At each cue the longest substring that
+    :func:`parse_deadline` accepts wins. A deadline that is already past raises :class:`PastDeadline` (the
+    user must hear it), unless a valid one follows.
+    """
+    past: PastDeadline | None = None
+    for cue in _CUE.finditer(text):
+        start = cue.start()
+        if start and text[start - 1].isascii() and text[start - 1].isalnum():
+            continue  # inside a word or number
+        for end in range(min(len(text), start + _MAX_SPAN), start, -1):
+            span = text[start:end]
+            if span != span.rstrip() or (end < len(text) and span[-1].isascii() and span[-1].isalnum()
+                                         and text[end].isascii() and text[end].isalnum()):
+                continue  # cut inside a word, or trailing blank: the longer or shorter variant is tried
+            try:
+                return span, parse_deadline(span, now)
+            except PastDeadline as exc:
+                past = past or exc
+                break
+            except ToolInputError:
+                continue
+    if past is not None:
+        raise past
+    return None

@@ -1,0 +1,1 @@
+"""Cross-department requests: understanding, routing, tickets, SLA clocks, notifications and health metrics."""
