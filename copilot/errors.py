@@ -52,6 +52,14 @@ class PermissionDenied(CopilotError):
     default_zh = "您没有权限访问这些数据。"
 
 
+class NotFound(CopilotError):
+    """No such object among those the user may see (the same answer for "missing" and "not yours")."""
+
+    status_code = 404
+    default_en = "Not found."
+    default_zh = "未找到。"
+
+
 class UnknownUser(CopilotError):
     status_code = 403
     default_en = "I don't know this user. Ask an admin to add you to the directory."

@@ -17,7 +17,7 @@ import duckdb
 
 from copilot.context import User
 from copilot.directory import Directory
-from copilot.errors import NotReady, PermissionDenied, ToolInputError, UnknownUser
+from copilot.errors import NotFound, NotReady, PermissionDenied, ToolInputError, UnknownUser
 from tools.routing import texts
 from tools.routing.model import TERMINAL, TRANSITIONS, Action, Priority, State, Ticket, TicketEvent
 from tools.routing.router import choose_owner
@@ -162,7 +162,7 @@ class TicketDesk:
         ticket = self.store.get(ticket_id)
         if ticket is None or not self._roles(user, ticket):
             # Same answer for "missing" and "not yours": ticket numbers are not a way to probe others' work.
-            raise ToolInputError(en=f"I can't find ticket #{ticket_id} among yours.",
+            raise NotFound(en=f"I can't find ticket #{ticket_id} among yours.",
                                  zh=f"在您的工单中找不到 #{ticket_id}。")
         return ticket
 

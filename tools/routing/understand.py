@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import jieba
 
 from copilot.directory import Department
 from copilot.errors import ToolInputError
@@ -46,13 +47,16 @@ TOPICS: dict[str, tuple[str, ...]] = {
 _ADDRESSED = re.compile(r"(?:请|让|麻烦|找|联系)\s*([\u4e00-\u9fffA-Za-z]{1,8}?)(?:部门|部|团队|中心|同事|组)|"
                         r"(?:ask|have|get|tell)\s+(?:the\s+)?([a-z][a-z &-]{1,30}?)\s+(?:team|department|dept|group)\b",
                         re.IGNORECASE)
-_PRIORITY: tuple[tuple[Priority, tuple[str, ...]], ...] = (
+_PRIORITY: tuple[tuple[Priority, tuple[str, ...]], ...] = (  # first match wins: "不紧急" is low, not urgent
+    ("low", ("不紧急", "不着急", "不急", "有空", "低优先级", "not urgent", "low priority", "no rush", "when you can",
+             "whenever")),
     ("urgent", ("特急", "加急", "紧急", "十万火急", "立刻", "马上", "urgent", "asap", "as soon as possible",
                 "immediately", "p0", "p1")),
     ("high", ("尽快", "优先", "重要客户", "high priority", "important", "quickly", "soon")),
-    ("low", ("不急", "有空", "低优先级", "low priority", "no rush", "when you can", "whenever")),
 )
-_ESCALATE = ("升级", "escalate")
+# "升级" is also "upgrade" (固件升级): only escalation phrasing counts.
+_ESCALATE = re.compile(r"(?<!固件)(?<!系统)(?<!版本)(?<!软件)(?<!硬件)(?<!产品)(?<!设备)"
+                       r"升级(?=[，。,.!！;；\s]|处理|给|到|至|上报|一下|$)|\bescalat", re.IGNORECASE)
 # Directory names that are everyday words ("销售额", "市场份额"): only the synonyms above name these departments.
 _TOO_COMMON = {"销售", "市场", "sales"}
 _CONTRACT = ("合同", "contract", "agreement", "协议")
@@ -92,7 +96,10 @@ def understand(text: str, now: datetime, depts: list[Department], warehouse: duc
     found = departments_in(text, depts)
     unknown = None
     if not found and (addressed := _addressed(text)):
-        unknown = addressed  # the user named a department the directory does not have
+        try:  # "请市场团队…", "ask the sales team…": everyday names, said as a department
+            found = [resolve_department(addressed, depts)]
+        except ToolInputError:
+            unknown = addressed  # the user named a department the directory does not have
     if not found and unknown is None:
         found = _by_topic(text)
     if len(found) > 1 and hint_department:
@@ -117,7 +124,7 @@ def understand(text: str, now: datetime, depts: list[Department], warehouse: duc
         product_line=_category(warehouse, sku.code) if sku and warehouse else None, customer=customer,
         priority=next((p for p, words in _PRIORITY if any(_has(lowered, w) for w in words)), "normal"),
         deadline=deadline[1] if deadline else None, deadline_text=deadline[0] if deadline else None,
-        escalate=any(w in lowered for w in _ESCALATE), unknown_department=unknown, missing=tuple(missing),
+        escalate=bool(_ESCALATE.search(text)), unknown_department=unknown, missing=tuple(missing),
     )
 
 
@@ -194,7 +201,10 @@ def _category(warehouse: duckdb.DuckDBPyConnection, sku: str) -> str | None:
 
 
 def _customer(text: str, warehouse: duckdb.DuckDBPyConnection) -> Customer | None:
-    named = named_in_text(customers(warehouse), text)
+    words = set(jieba.lcut(text))
+    # A two-character Chinese short name must be a word of its own: 美的 in "确认美的回款", not in "完美的方案".
+    named = [m for m in named_in_text(customers(warehouse), text)
+             if any(n in text and (n.isascii() or len(n) > 2 or n in words) for n in m.names[1:])]
     if len(named) != 1:
         return None
     row = warehouse.execute("SELECT region_code FROM dim_customer WHERE customer_id = ?", [named[0].code]).fetchone()
