@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python bench/compliance_latency.py
 	$(BIN)/python bench/knowledge_latency.py
 	$(BIN)/python bench/roi_latency.py
+	$(BIN)/python bench/routing_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
