@@ -47,3 +47,14 @@ def fold(text: str) -> Folded:
         out.append(folded)
         origin.append(i)
     return Folded(text, "".join(out), tuple(origin))
+
+
+def segment(text: str, *, search: bool = False) -> list[str]:
+    """Chinese word segmentation with jieba (loaded on first use, its start-up chatter kept out of the console);
+    `search` also yields the shorter words inside long ones, for retrieval."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return list(jieba.lcut_for_search(text) if search else jieba.lcut(text))

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from copilot.textfold import segment
+
 _WORD = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _STOP = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "is", "are", "was", "what", "our", "we",
          "do", "does", "how", "with", "by", "at", "any", "have", "has", "的", "了", "吗", "是", "有", "我们", "什么",
@@ -16,13 +18,10 @@ _STOP = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "is", "ar
 
 
 def tokens(text: str) -> list[str]:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
     out: list[str] = []
     for run in _WORD.findall(text.lower()):
         if "\u4e00" <= run[0] <= "\u9fff":
-            out += [t for t in jieba.lcut_for_search(run) if t not in _STOP]
+            out += [t for t in segment(run, search=True) if t not in _STOP]
         elif run not in _STOP:
             out.append(run)
     return out

@@ -56,6 +56,22 @@ def test_rep_asking_outside_scope_is_refused(real: CopilotService) -> None:
     assert "华南" in reply.reply and "权限" in reply.reply
 
 
+@pytest.mark.parametrize(("text", "department", "owner"), [
+    ("请供应链同事确认X200型号库存,需48小时内反馈", "supply_chain", "sc.devices"),
+    ("ask legal to review the payment terms of the Midea contract by tomorrow noon", "legal", "legal.owner"),
+])
+def test_requests_become_tickets_once(real: CopilotService, text: str, department: str, owner: str) -> None:
+    replies = [real.ask("demo.rep", text, message_id=f"model-{department}") for _ in range(2)]
+    for reply in replies:
+        assert [c.name for c in reply.tool_calls] == ["route_request"], reply
+        args = reply.tool_calls[0].args
+        assert reply.tool_calls[0].ok and (args["department"], args["owner"]) == (department, owner), args
+    assert replies[0].tool_calls[0].args["new"] is True and replies[1].tool_calls[0].args["new"] is False
+    status = real.ask("demo.rep", "我的X200请求进展如何?" if department == "supply_chain" else
+                      "what's the status of my legal request?")
+    assert f"#{replies[0].tool_calls[0].args['ticket']}" in status.reply, status
+
+
 def test_slow_llm_times_out_with_a_clear_error(settings: Settings) -> None:
     slow = load_settings(data_dir=settings.data_dir, today=TODAY, llm_timeout_s=0.05, llm_max_retries=0)
     with pytest.raises(LLMUnavailable):

@@ -218,3 +218,21 @@ def test_health_metrics(desk: TicketDesk, clock: Clock) -> None:
         scoped(rep, rows)
     assert scoped(user(desk, "mgr.north"), rows) == []
     assert scoped(user(desk, "demo.manager"), rows) == rows
+
+
+@pytest.mark.parametrize(("text", "model_action", "expected"), [
+    ("请交付同事反馈美的项目的实施进度", "status", "create"),  # asks for a progress report: a new request
+    ("请市场部提供展会协作方案", "create", "create"),
+    ("我的X200请求进展如何?", "create", "status"),
+    ("what's the status of my legal request?", "create", "status"),
+    ("各部门协作指标怎么样", "create", "metrics"),
+    ("#3 收到，在处理", "create", "acknowledge"),
+    ("#3 答复：现货12台", "status", "answer"),
+    ("工单3没解决，重新打开", "create", "reopen"),
+    ("close #3, thanks", "create", "close"),
+    ("#3", "create", "status"),
+])
+def test_the_users_words_decide_the_action(text: str, model_action: str, expected: str) -> None:
+    from tools.route_request import RouteRequestArgs, decide_action
+
+    assert decide_action(text, RouteRequestArgs(action=model_action)) == expected  # type: ignore[arg-type]

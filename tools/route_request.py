@@ -32,10 +32,14 @@ _ACTION_WORDS: tuple[tuple[Action, str], ...] = (
     (Action.ANSWER, r"答复|回复|已确认|确认了|结果|answer|reply|confirmed|result"),
     (Action.ACKNOWLEDGE, r"收到|已受理|受理|在处理|处理中|acknowledge|on it|looking into|picked up"),
 )
-_STATUS = re.compile(r"状态|进展|进度|怎么样了|有回复|回复了吗|答复了吗|我的(?:工单|请求)|status|progress|update on|"
-                     r"any news|heard back|my (?:tickets|requests)", re.IGNORECASE)
-_METRICS = re.compile(r"协作|响应时间|SLA\s*(?:达成|命中|hit)|首次解决|重开率|collaboration|response time|"
-                      r"sla hit|first[- ]pass|reopen rate", re.IGNORECASE)
+_STATUS = re.compile(r"状态|进展|进度|怎么样了|有回复|回复了吗|答复了吗|status|progress|update on|any news|heard back",
+                     re.IGNORECASE)
+# A status question is about the user's own requests ("我的X200请求进展如何?"), not a request for a progress report
+# ("请交付同事反馈美的项目的实施进度" creates a ticket).
+_MINE = re.compile(r"我的|我提的|我发的|工单|请求|申请|\bmy\b|tickets?\b|requests?\b", re.IGNORECASE)
+_METRICS = re.compile(r"协作(?:指标|健康|效率|情况)|响应时间|SLA\s*(?:达成|命中|hit)|首次解决率|重开率|"
+                      r"collaboration (?:health|metrics)|response times?\b|sla hit|first[- ]pass rate|reopen rate",
+                      re.IGNORECASE)
 
 
 class RouteRequestArgs(ToolArgs):
@@ -90,9 +94,9 @@ def decide_action(text: str, args: RouteRequestArgs) -> str:
             if re.search(words, text, re.IGNORECASE):
                 return action.value
         return "status"
-    if _STATUS.search(text):
+    if _STATUS.search(text) and _MINE.search(text):
         return "status"
-    return args.action if args.action in ("status",) else "create"
+    return "create"
 
 
 def _ticket_id(text: str, args: RouteRequestArgs, desk: TicketDesk, ctx: RequestContext) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from tools.routing.desk import TicketDesk
 from tools.routing.model import CLOCK_STOPPED, Action, State, Ticket
-from tools.routing.store import Note, queue_notes
+from tools.routing.store import Conflict, Job, Note, queue_notes
 
 log = logging.getLogger(__name__)
 
@@ -30,36 +30,47 @@ def run_due(desk: TicketDesk, now: datetime | None = None) -> TickReport:
     """Carry out every reminder and breach that is due at `now` (default: the desk's clock)."""
     now = now or desk.now()
     report = TickReport()
-    store = desk.store
-    for job in store.due_jobs(now):
-        with store.tx() as conn:
-            ticket = store.get(job.ticket_id, conn)
-            if ticket is None:
-                continue
-            if job.kind == "reminder":
-                live = ticket.state not in CLOCK_STOPPED
-                if not store.finish_job(conn, job.id, now, "sent" if live else "not needed"):
-                    continue
-                if live:
-                    queue_notes(conn, ticket.id, [(ticket.owner_id, "reminder", desk.payload("reminder", ticket))],
-                                now)
-                    report.reminded.append(ticket.id)
-                else:
-                    report.skipped += 1
-            elif job.kind == "breach":
-                breached = ticket.state in (State.OPEN, State.ACKNOWLEDGED)
-                outcome = "escalated" if breached else ("met" if ticket.state in CLOCK_STOPPED else "already")
-                if not store.finish_job(conn, job.id, now, outcome):
-                    continue
-                if breached:
-                    store.transition(ticket.id, "system", Action.ESCALATE, State.ESCALATED, now, "SLA breached",
-                                     lambda t: _breach_notes(desk, t), expect=ticket.state, conn=conn)
-                    report.escalated.append(ticket.id)
-                else:
-                    report.skipped += 1
+    tried: set[int] = set()
+    while batch := [j for j in desk.store.due_jobs(now) if j.id not in tried]:
+        for job in batch:
+            tried.add(job.id)  # a job that fails (e.g. the ticket moved meanwhile) is retried on the next tick
+            try:
+                _run_job(desk, job, now, report)
+            except Conflict:
+                log.info("sla job %s deferred: ticket %s changed meanwhile", job.id, job.ticket_id)
     if report.reminded or report.escalated:
         log.info("sla tick: reminded=%s escalated=%s", report.reminded, report.escalated)
     return report
+
+
+def _run_job(desk: TicketDesk, job: Job, now: datetime, report: TickReport) -> None:
+    """One job and its effect in one transaction; a job another scheduler finished first is left alone."""
+    store = desk.store
+    with store.tx() as conn:
+        ticket = store.get(job.ticket_id, conn)
+        if ticket is None:
+            store.finish_job(conn, job.id, now, "no ticket")
+            return
+        if job.kind == "reminder":
+            live = ticket.state not in CLOCK_STOPPED
+            if not store.finish_job(conn, job.id, now, "sent" if live else "not needed"):
+                return
+            if live:
+                queue_notes(conn, ticket.id, [(ticket.owner_id, "reminder", desk.payload("reminder", ticket))], now)
+                report.reminded.append(ticket.id)
+            else:
+                report.skipped += 1
+            return
+        breached = ticket.state in (State.OPEN, State.ACKNOWLEDGED)
+        outcome = "escalated" if breached else ("met" if ticket.state in CLOCK_STOPPED else "already")
+        if not store.finish_job(conn, job.id, now, outcome):
+            return
+        if breached:
+            store.transition(ticket.id, "system", Action.ESCALATE, State.ESCALATED, now, "SLA breached",
+                             lambda t: _breach_notes(desk, t), expect=ticket.state, conn=conn)
+            report.escalated.append(ticket.id)
+        else:
+            report.skipped += 1
 
 
 def _breach_notes(desk: TicketDesk, t: Ticket) -> list[Note]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
-import jieba
 
 from copilot.directory import Department
 from copilot.errors import ToolInputError
 from copilot.normalize import find_deadline
+from copilot.textfold import segment
 from tools.dims import Member, customers, members, named_in_text
 from tools.routing.model import Priority
 
@@ -201,7 +201,7 @@ def _category(warehouse: duckdb.DuckDBPyConnection, sku: str) -> str | None:
 
 
 def _customer(text: str, warehouse: duckdb.DuckDBPyConnection) -> Customer | None:
-    words = set(jieba.lcut(text))
+    words = set(segment(text))
     # A two-character Chinese short name must be a word of its own: 美的 in "确认美的回款", not in "完美的方案".
     named = [m for m in named_in_text(customers(warehouse), text)
              if any(n in text and (n.isascii() or len(n) > 2 or n in words) for n in m.names[1:])]
