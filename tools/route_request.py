@@ -16,13 +16,12 @@ from pydantic import Field
 from copilot.context import RequestContext
 from copilot.errors import NotReady, ToolInputError
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
-from tools.routing.desk import TicketDesk
+from tools.routing.desk import TICKET_REF, TicketDesk
 from tools.routing.metrics import health, scoped
 from tools.routing.model import Action
 
 METRICS_WINDOW = timedelta(days=90)
 ActionArg = Literal["create", "status", "acknowledge", "answer", "close", "reject", "reopen", "escalate", "metrics"]
-_REF = re.compile(r"(?:#|工单\s*#?|ticket\s*#?|request\s*#?|REQ-?)\s*(\d{1,9})", re.IGNORECASE)
 # Words that decide the action when a ticket is referred to; order matters (reopen before open words).
 _ACTION_WORDS: tuple[tuple[Action, str], ...] = (
     (Action.REOPEN, r"重新打开|重开|没解决|未解决|reopen|not (?:solved|resolved|fixed)"),
@@ -89,7 +88,7 @@ def decide_action(text: str, args: RouteRequestArgs) -> str:
     """The user's words decide; the model's choice counts only when they say nothing decisive."""
     if _METRICS.search(text):
         return "metrics"
-    if _REF.search(text) or (args.ticket is not None and args.action not in ("create", "status")):
+    if TICKET_REF.search(text) or (args.ticket is not None and args.action not in ("create", "status")):
         for action, words in _ACTION_WORDS:
             if re.search(words, text, re.IGNORECASE):
                 return action.value
@@ -100,7 +99,7 @@ def decide_action(text: str, args: RouteRequestArgs) -> str:
 
 
 def _ticket_id(text: str, args: RouteRequestArgs, desk: TicketDesk, ctx: RequestContext) -> int:
-    if m := _REF.search(text):
+    if m := TICKET_REF.search(text):
         return int(m.group(1))
     if args.ticket is not None:
         return args.ticket
@@ -114,7 +113,7 @@ def _ticket_id(text: str, args: RouteRequestArgs, desk: TicketDesk, ctx: Request
 
 def _note(text: str) -> str:
     """The owner's answer: the message without the ticket reference and the leading action word."""
-    rest = _REF.sub(" ", text, count=1)
+    rest = TICKET_REF.sub(" ", text, count=1)
     rest = re.sub(r"^[\s,，:：。.-]*(?:答复|回复|answer|reply)?[\s,，:：。.-]*", "", rest, flags=re.IGNORECASE)
     return rest.strip()
 

@@ -8,6 +8,7 @@ the department's heads, admins) may escalate it or close it. Nothing is written 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import duckdb
 
 from copilot.context import User
-from copilot.directory import Directory
+from copilot.directory import Department, Directory
 from copilot.errors import NotFound, NotReady, PermissionDenied, ToolInputError, UnknownUser
 from tools.routing import texts
 from tools.routing.model import TERMINAL, TRANSITIONS, Action, Priority, State, Ticket, TicketEvent
@@ -30,7 +31,9 @@ DEFAULT_SLA: dict[Priority, timedelta] = {"urgent": timedelta(hours=4), "high": 
                                           "normal": timedelta(hours=48), "low": timedelta(days=5)}
 REMINDER_AT = 0.75  # share of the SLA window after which the owner is reminded
 MAX_AHEAD = timedelta(days=90)
-_REF = re.compile(r"(?:#|工单\s*#?|ticket\s*#?|request\s*#?|REQ-?)(\d{1,9})", re.IGNORECASE)
+# A ticket reference in a message: "#12", "工单12", "ticket 12", "REQ-12".
+TICKET_REF = re.compile(r"(?:#|工单\s*#?|ticket\s*#?|request\s*#?|REQ-?)\s*(\d{1,9})", re.IGNORECASE)
+DIRECTORY_TTL_S = 60.0  # departments are re-read at most this often (the directory changes rarely)
 
 
 class NeedsInfo(ToolInputError):
@@ -53,6 +56,7 @@ class TicketDesk:
         self._warehouse = warehouse
         self.tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._depts: tuple[float, list[Department]] = (-DIRECTORY_TTL_S, [])
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC)
@@ -63,8 +67,16 @@ class TicketDesk:
         except UnknownUser:
             return None
 
+    def departments(self) -> list[Department]:
+        """The directory's departments, read once a minute at most: every reply and notification names them."""
+        read_at, depts = self._depts
+        if time.monotonic() - read_at >= DIRECTORY_TTL_S:
+            depts = self.directory.departments()
+            self._depts = (time.monotonic(), depts)
+        return depts
+
     def dept_name(self, code: str, lang: Lang) -> str:
-        for d in self.directory.departments():
+        for d in self.departments():
             if d.code == code:
                 return d.name(lang)
         return code
@@ -74,7 +86,7 @@ class TicketDesk:
                hint_object: str | None = None) -> Created:
         """Understand the request, route it and write the ticket (once per message and department)."""
         now = self.now()
-        depts = self.directory.departments()
+        depts = self.departments()
         request = self._understand(text, now, depts, hint_department, hint_object)
         self._check(user, request, lang, now)
         dept = request.departments[0]
@@ -110,7 +122,7 @@ class TicketDesk:
                              default_sla=request.deadline is None, away=list(route.skipped_away), fresh=fresh)
         return Created(ticket, fresh, body)
 
-    def _understand(self, text: str, now: datetime, depts: list[Any], hint_department: str | None,
+    def _understand(self, text: str, now: datetime, depts: list[Department], hint_department: str | None,
                     hint_object: str | None) -> Request:
         conn = self._warehouse() if self._warehouse else None
         try:
@@ -120,7 +132,7 @@ class TicketDesk:
                 conn.close()
 
     def _check(self, user: User, request: Request, lang: Lang, now: datetime) -> None:
-        depts = self.directory.departments()
+        depts = self.departments()
         if request.unknown_department and not request.departments:
             raise unknown_department(request.unknown_department, depts)
         if "department" in request.missing:
@@ -150,7 +162,7 @@ class TicketDesk:
 
     def find(self, user: User, text: str) -> list[Ticket]:
         """The user's tickets that a follow-up means: by reference (#12), else by the SKU/customer named."""
-        if m := _REF.search(text):
+        if m := TICKET_REF.search(text):
             return [self._visible(user, int(m.group(1)))]
         mine = self.store.list_for(user.user_id, limit=50)
         lowered = text.lower()

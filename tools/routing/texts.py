@@ -38,8 +38,7 @@ def summary_line(t: Ticket, dept: str, names: Names, lang: Lang, tz: tzinfo) -> 
 
 def created(t: Ticket, dept: str, names: Names, lang: Lang, tz: tzinfo, *, reminder: datetime | None,
             escalation_to: str | None, default_sla: bool, away: list[str], fresh: bool) -> str:
-    owner = names(t.owner_id)
-    title = (owner.name_zh if lang == "zh" else owner.name_en) if owner else t.owner_id
+    title = person(t.owner_id, names, lang)
     esc = person(escalation_to, names, lang) if escalation_to else None
     gone = "、".join(person(u, names, lang) for u in away) if lang == "zh" else ", ".join(
         person(u, names, lang) for u in away)
