@@ -236,3 +236,12 @@ def test_the_users_words_decide_the_action(text: str, model_action: str, expecte
     from tools.route_request import RouteRequestArgs, decide_action
 
     assert decide_action(text, RouteRequestArgs(action=model_action)) == expected  # type: ignore[arg-type]
+
+
+def test_late_redelivery_returns_the_ticket_even_after_its_deadline(desk: TicketDesk, clock: Clock) -> None:
+    rep = user(desk, "demo.rep")
+    first = desk.create(rep, "请法务今天下午6点前确认美的合同条款", "zh", "evt-late").ticket
+    clock.advance(hours=10)  # the deadline has passed; reading the text again would now be refused
+    again = desk.create(rep, "请法务今天下午6点前确认美的合同条款", "zh", "evt-late")
+    assert (again.fresh, again.ticket.id, desk.store.count()) == (False, first.id, 1)
+    assert f"#{first.id}" in again.text

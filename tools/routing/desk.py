@@ -86,6 +86,11 @@ class TicketDesk:
                hint_object: str | None = None) -> Created:
         """Understand the request, route it and write the ticket (once per message and department)."""
         now = self.now()
+        done = self.store.by_message(f"{user.user_id}:{message_key}:")
+        if len(done) == 1:  # a redelivery, maybe long after: the answer is the ticket, not a new reading of the text
+            return Created(done[0], False, texts.created(
+                done[0], self.dept_name(done[0].department, lang), self.user, lang, self.tz, reminder=None,
+                escalation_to=None, default_sla=False, away=[], fresh=False))
         depts = self.departments()
         request = self._understand(text, now, depts, hint_department, hint_object)
         self._check(user, request, lang, now)

@@ -127,6 +127,13 @@ class TicketStore:
             row = conn.execute(select(tickets).where(tickets.c.idempotency_key == key)).first()
         return _ticket(row) if row else None
 
+    def by_message(self, prefix: str) -> list[Ticket]:
+        """Tickets whose idempotency key starts with `prefix` (user:message:), i.e. made by one message."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tickets).where(tickets.c.idempotency_key.startswith(prefix, autoescape=True))
+                                .order_by(tickets.c.id)).all()
+        return [_ticket(r) for r in rows]
+
     def get(self, ticket_id: int, conn: Connection | None = None) -> Ticket | None:
         if conn is not None:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
