@@ -13,7 +13,7 @@ $(BIN)/copilot: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first, so sentence-transformers does not pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[local,dev,st]"
+	$(BIN)/pip install --quiet -e ".[local,dev,st,voice]"
 	@touch $@
 
 setup: $(BIN)/copilot
@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python bench/knowledge_latency.py
 	$(BIN)/python bench/roi_latency.py
 	$(BIN)/python bench/routing_load.py
+	$(BIN)/python bench/voice_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

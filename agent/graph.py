@@ -80,11 +80,14 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
         ai = invoke(bound, wire)
         steps = state["steps"] + 1
-        if tools and not ai.tool_calls and state["steps"] == 0:
+        if tools and state["steps"] == 0:
             triggered = [t.name for t in tools if t.triggers and t.triggered_by(ctx.request.text)]
-            if triggered:
-                # The message plainly asks for this tool (e.g. "合规吗"): a plain reply is not an answer.
-                log.info("plain reply replaced by a call of %s trace=%s", triggered[0], ctx.request.trace_id)
+            chosen = {c["name"] for c in ai.tool_calls}
+            # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
+            # answer, and when only one tool's words are there, a different pick is decided again with it.
+            if (triggered and not chosen) or (len(triggered) == 1 and triggered[0] not in chosen):
+                log.info("decision %s replaced by a call of %s trace=%s", sorted(chosen) or "reply", triggered[0],
+                         ctx.request.trace_id)
                 ai = invoke(forced_one[triggered[0]], wire)
                 steps += 1
         if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), _current_turn(wire)):

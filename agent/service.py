@@ -24,6 +24,7 @@ from copilot.errors import BadRequest, CopilotError
 from copilot.normalize import detect_language
 from copilot.pii import mask_pii
 from copilot.settings import Settings
+from copilot.speech.transcriber import Transcriber, Transcript
 from knowledge.search import KnowledgeBase
 from prompts import render
 from tools.base import Attachment, Tool, ToolDeps
@@ -40,9 +41,10 @@ class CopilotService:
 
     def __init__(self, settings: Settings, model: BaseChatModel | None = None,
                  tools: list[Tool] | None = None,  # type: ignore[type-arg]
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, transcriber: Transcriber | None = None) -> None:
         self.settings = settings
         self._clock = clock
+        self._transcriber = transcriber
         self.directory = Directory(settings.ops_path)
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
         load_checker(settings.policy_packs_dir)
@@ -112,6 +114,55 @@ class CopilotService:
                 store = TicketStore(self.settings.tickets_db_url)
                 self._desk = TicketDesk(store, self.directory, self.deps.warehouse, self.settings.tz, self._clock)
             return self._desk
+
+    def transcriber(self) -> Transcriber:
+        with self._lock:
+            if self._transcriber is None:
+                from copilot.speech.transcriber import build_transcriber
+
+                self._transcriber = build_transcriber(self.settings)
+            return self._transcriber
+
+    def transcribe(self, data: bytes, filename: str, content_type: str | None) -> Transcript:
+        """Speech to text, audio validated first; numerals normalised ("八十万" -> 800000)."""
+        from copilot.speech.audio import AudioRejected, load_audio
+        from copilot.speech.postprocess import normalise_numbers
+
+        samples = load_audio(data, filename, content_type, max_seconds=self.settings.max_audio_seconds,
+                             max_bytes=int(self.settings.max_audio_mb * 1_000_000))
+        heard = self.transcriber().transcribe(samples, self._speech_prompts())
+        text = normalise_numbers(heard.text)
+        if not text.strip():
+            raise AudioRejected(en="I could not make out any words in that recording.", zh="录音中没有识别出文字。")
+        log.info("transcribed %.1fs of audio in %.2fs (rtf %.2f, %s)", heard.audio_seconds, heard.seconds,
+                 heard.rtf, heard.language)
+        return Transcript(text=text, language=heard.language, audio_seconds=heard.audio_seconds,
+                          seconds=heard.seconds)
+
+    @functools.cache  # noqa: B019 - one service per process
+    def _speech_prompts(self) -> dict[str, str]:
+        """Names worth spelling right (regions, product lines, X-series, key accounts) in each language."""
+        prompts: dict[str, str] = {}
+        try:
+            with self.deps.warehouse() as conn:
+                for lang, sep, lead in (("zh", "、", "销售助手。"), ("en", ", ", "Sales copilot. ")):
+                    rows = conn.execute(
+                        f"SELECT name_{lang} FROM dim_region UNION ALL SELECT DISTINCT category_{lang} FROM "
+                        "dim_product UNION ALL SELECT sku FROM dim_product WHERE sku LIKE 'X%' UNION ALL "
+                        f"(SELECT name_{lang} FROM dim_customer WHERE tier = 'KA' ORDER BY 1 LIMIT 12)").fetchall()
+                    prompts[lang] = lead + sep.join(str(r[0]) for r in rows) + ("。" if lang == "zh" else ".")
+        except CopilotError:
+            return {}
+        return prompts
+
+    def ask_voice(self, user_id: str, data: bytes, filename: str, content_type: str | None,
+                  conversation_id: str | None = None, message_id: str | None = None) -> Reply:
+        """A voice request: transcribed, then the same turn as typed text; the reply says what was heard."""
+        self.directory.get(user_id)  # an unknown user is refused before any audio work
+        heard = self.transcribe(data, filename, content_type)
+        reply = self.ask(user_id, heard.text, conversation_id, transcript=heard.text, message_id=message_id)
+        lead = f"🎙 我听到：“{heard.text}”" if reply.language == "zh" else f"🎙 I heard: “{heard.text}”"
+        return reply.model_copy(update={"reply": f"{lead}\n\n{reply.reply}"})
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one service per process; the cache lives as long as it
     def translate_query(self, text: str, target: str) -> str:

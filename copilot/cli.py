@@ -219,10 +219,41 @@ def _ingest_progress(bar: Progress, task: TaskID, done: int, total: int, name: s
     bar.update(task, completed=done, total=total, description=name)
 
 
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="audio file: wav, mp3, m4a, ogg/opus, webm, flac or amr")],
+    as_json: Annotated[bool, typer.Option("--json", help="print text, language, duration and timing as JSON")] = False,
+) -> None:
+    """Speech to text with the bundled Whisper (or COPILOT_STT_PROVIDER=openai)."""
+    from agent.service import CopilotService
+
+    settings = _settings()
+    if not file.is_file():
+        err.print(f"[red]No such file: {file}[/red]")
+        raise typer.Exit(2)
+    service = CopilotService(settings)
+    try:
+        with out.status("Transcribing (the speech model loads on first use)..."):
+            heard = service.transcribe(file.read_bytes(), file.name, None)
+    except Exception as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps({"text": heard.text, "language": heard.language,
+                                     "audio_seconds": round(heard.audio_seconds, 2),
+                                     "seconds": round(heard.seconds, 2), "rtf": round(heard.rtf, 3)},
+                                    ensure_ascii=False) + "\n")
+        return
+    out.print(heard.text, markup=False)
+    out.print(f"[dim]{heard.language} · {heard.audio_seconds:.1f}s of audio in {heard.seconds:.1f}s "
+              f"(real-time factor {heard.rtf:.2f})[/dim]")
+
+
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance or knowledge")] = "compliance",
-    data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases (default: the shipped sets)")] = None,
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge or voice")] = "compliance",
+    data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
+                                                   "manifest.jsonl (default: the shipped sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
     translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
     limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
@@ -237,8 +268,10 @@ def eval_suite(
             ok = eval_runner.compliance(settings, out, err, data=data, rewrite=rewrite, limit=limit, show=show)
         elif suite == "knowledge":
             ok = eval_runner.knowledge(settings, out, err, data=data, translate=translate, limit=limit, show=show)
+        elif suite == "voice":
+            ok = eval_runner.voice(settings, out, err, data=data, limit=limit, show=show)
         else:
-            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge[/red]")
+            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice[/red]")
             raise typer.Exit(2)
     except CopilotError as exc:
         _fail(exc)

@@ -65,6 +65,25 @@ def knowledge(settings: Settings, out: Console, err: Console, *, data: Path | No
     return _verdict(err, "knowledge", suite.failures(metrics))
 
 
+def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int) -> bool:
+    from agent.service import CopilotService
+    from evals import voice as suite
+
+    service = CopilotService(settings)
+    folder = data or suite.DATA
+    total = sum(1 for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
+    with _bar(err, "voice") as (bar, task):
+        bar.update(task, total=min(total, limit) if limit else total)
+        score = suite.run(service, data=folder, limit=limit, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    title = f"voice · {len(score.rows)} clips · whisper {settings.stt_model} ({settings.stt_provider}) · agent " \
+            f"{settings.provider}"
+    _table(out, title, metrics, suite.THRESHOLDS)
+    for line in score.misses()[:show]:
+        out.print(line, markup=False)
+    return _verdict(err, "voice", suite.failures(metrics))
+
+
 class _bar:
     def __init__(self, console: Console, label: str) -> None:
         self._progress = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),

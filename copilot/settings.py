@@ -79,6 +79,24 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="time zone for deadlines written without one (IANA name)")
     sla_tick_s: float = Field(30.0, gt=0, le=3600, description="how often `copilot serve` checks SLA reminders and "
                                                                "breaches (seconds)")
+    # --- speech ----------------------------------------------------------------------------------------
+    stt_provider: Literal["local", "openai"] = Field(
+        "local", description="'local' = bundled Whisper (faster-whisper); 'openai' = an OpenAI-compatible "
+                             "/audio/transcriptions endpoint")
+    stt_model: Literal["base", "tiny.en"] = Field("base", description="bundled Whisper: multilingual base, or the "
+                                                                      "4x faster English-only tiny.en")
+    stt_model_path: Path | None = Field(None, description="a CTranslate2 Whisper folder instead of the bundled one")
+    stt_compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float32, float32)")
+    stt_beam_size: int = Field(1, ge=1, le=10, description="beam size (1 = greedy, fastest)")
+    stt_threads: int = Field(2, ge=1, le=64, description="CPU threads for speech recognition")
+    stt_languages: str = Field("zh,en", description="languages a voice note may be in (detection is limited to "
+                                                    "these)")
+    stt_base_url: AnyHttpUrl | None = Field(None, description="hosted transcription endpoint (default: "
+                                                              "COPILOT_BASE_URL)")
+    stt_api_key: SecretStr | None = Field(None, description="key for the hosted endpoint (default: COPILOT_API_KEY)")
+    stt_hosted_model: str = Field("whisper-1", description="model name at the hosted endpoint")
+    max_audio_seconds: float = Field(120.0, gt=0, le=1800, description="longest voice request accepted (seconds)")
+    max_audio_mb: float = Field(25.0, gt=0, le=200, description="largest audio upload accepted (MB)")
     default_user: str = Field("demo.rep", description="user id for CLI commands without --user")
     today: date | None = Field(None, description="pin 'today' for relative dates (tests, replaying the demo)")
 
@@ -102,6 +120,10 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"COPILOT_TIMEZONE {self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)") \
                 from None
+        if not self.stt_language_list:
+            raise ValueError("COPILOT_STT_LANGUAGES must name at least one language, e.g. zh,en")
+        if self.stt_model_path is not None and not (self.stt_model_path / "model.bin").is_file():
+            raise ValueError(f"COPILOT_STT_MODEL_PATH {self.stt_model_path} has no model.bin")
         if self.model_path is not None and not self.model_path.is_file():
             raise ValueError(f"COPILOT_MODEL_PATH {self.model_path} is not a file")
         return self
@@ -117,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def knowledge_path(self) -> Path:
         return self.data_dir / "knowledge"
+
+    @property
+    def stt_language_list(self) -> tuple[str, ...]:
+        return tuple(x.strip().lower() for x in self.stt_languages.split(",") if x.strip())
 
     @property
     def tickets_db_url(self) -> str:

@@ -6,8 +6,9 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -107,6 +108,24 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
         return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id)
+
+    @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                                                             503: {"model": ErrorBody}})
+    def voice(request: Request, service: ServiceDep,
+              file: Annotated[UploadFile, File(description="wav, mp3, m4a, ogg/opus, webm, flac or amr")],
+              user_id: Annotated[str, Form(min_length=1, max_length=128)],
+              conversation_id: Annotated[str | None, Form(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")] = None,
+              message_id: Annotated[str | None, Form(max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")] = None,
+              ) -> Reply:
+        """A voice request: transcribed (Reply.transcript), then answered like /v1/chat."""
+        accept = request.headers.get("accept-language", "")
+        request.state.lang = "zh" if accept.lower().startswith("zh") else "en"
+        limit = int(service.settings.max_audio_mb * 1_000_000)
+        data = file.file.read(limit + 1)  # never more than the limit in memory
+        reply = service.ask_voice(user_id, data, file.filename or "", file.content_type, conversation_id,
+                                  message_id)
+        request.state.lang = reply.language
+        return reply
 
     @app.get("/healthz", response_model=Health)
     def healthz(service: ServiceDep) -> Health:

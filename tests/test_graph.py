@@ -196,3 +196,37 @@ def test_old_results_are_not_evidence_for_a_new_answer() -> None:
     state = _run([AIMessage(content="It was echo:778 again."), tool_call("echo", word="new")], text="second?",
                  thread="o", saver=saver)
     assert state["final"] == "echo:new" and len(state["model"].prompts) == 2
+
+
+KB = Tool(name="kb", args_model=EchoArgs, run=echo, triggers=(r"\bpolicy\b",))
+CHECK = Tool(name="check", args_model=EchoArgs, run=echo, triggers=(r"\bcompliant\b",))
+
+
+def _decide(script: list[Any], text: str) -> tuple[list[str], ScriptedChatModel]:
+    model = ScriptedChatModel(script=script)
+    graph = build_graph(model, [ECHO, KB, CHECK], checkpointer=InMemorySaver())
+    ctx = AgentContext(
+        request=RequestContext(user=USER, lang="en", conversation_id="t", today=date(2026, 11, 23), text=text),
+        deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
+        max_steps=4, max_tool_calls=3, tool_timeout_s=5.0, history_messages=6)
+    state = graph.invoke({"messages": [HumanMessage(content=text)], "steps": 0, "records": [], "attachments": [],
+                          "final": None}, config={"configurable": {"thread_id": "t"}}, context=ctx)
+    return [r["name"] for r in state["records"]], model
+
+
+def test_a_wrong_pick_is_redecided_with_the_only_tool_the_words_name() -> None:
+    names, model = _decide([tool_call("check", word="x"), tool_call("kb", word="returns")],
+                           "What is our return policy for key accounts?")
+    assert names == ["kb"] and len(model.prompts) == 2
+
+
+def test_a_pick_is_kept_when_the_words_name_it_or_name_several_tools() -> None:
+    assert _decide([tool_call("kb", word="a")], "What is our return policy?")[0] == ["kb"]
+    both = "Is this compliant with our discount policy?"
+    assert _decide([tool_call("echo", word="a")], both)[0] == ["echo"]  # two tools named: the model's pick stands
+    assert _decide([tool_call("echo", word="a")], "show sales")[0] == ["echo"]
+
+
+def test_a_plain_reply_to_a_triggering_message_becomes_the_tool() -> None:
+    names, _ = _decide([AIMessage(content="Sure."), tool_call("check", word="t")], "Is this compliant?")
+    assert names == ["check"]

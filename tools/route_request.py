@@ -151,7 +151,8 @@ TOOL = Tool(
     ),
     triggers=(
         r"(?:请|让|麻烦|找)\s*(?:供应链|法务|财务|交付|实施|售前|市场部)",
-        r"\b(?:ask|have|get)\s+(?:the\s+)?(?:supply[- ]chain|legal|finance|delivery|presales|pre-sales|marketing)\b",
+        r"\b(?:ask|have|get)\s+(?:the\s+|a\s+|our\s+)?(?:supply[- ]chain|legal|finance|delivery|presales|"
+        r"pre-sales|marketing)\b",
         r"(?:工单|ticket|request)\s*#?\s*\d+|#\d+",
         r"我的.{0,12}(?:工单|请求).{0,6}(?:进展|状态|进度)|status of my\b.{0,40}\brequest",
     ),

@@ -64,4 +64,10 @@ TOOL = Tool(
         ("有没有医疗器械经销商的成功案例?", {"query": "医疗器械经销商 成功案例", "doc_type": "case"}),
         ("what's our return policy for KA customers?", {"query": "return policy KA customers", "doc_type": "policy"}),
     ),
+    triggers=(
+        r"(?:有没有|有无|找一下|查一下|查查|找找).{0,16}(?:案例|政策|制度|话术|产品资料|产品手册|竞品)|"
+        r"(?:什么|啥|哪些)(?:政策|制度|规定)|(?:政策|制度)是(?:什么|怎样|怎么)",
+        r"\b(?:what(?:'s| is| are)|find|show me|do we have|is there|are there)\b.{0,40}\b(?:polic(?:y|ies)|"
+        r"case stud(?:y|ies)|playbooks?|product sheets?|competitor notes?)\b",
+    ),
 )
