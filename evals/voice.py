@@ -19,6 +19,7 @@ import jiwer
 import numpy as np
 
 from agent.service import CopilotService
+from copilot.speech.postprocess import normalise_numbers
 
 DATA = Path(str(resources.files("evals").joinpath("data/voice")))
 THRESHOLDS = {"en tool choice": 0.90}
@@ -57,9 +58,9 @@ def failures(metrics: dict[str, float]) -> list[str]:
 
 
 def error_rate(reference: str, heard: str, lang: str) -> float:
-    if lang == "zh":
+    if lang == "zh":  # the reference gets the same numeral clean-up as the transcript (二零二六年 -> 2026年)
         strip = re.compile(r"[\s，。！？、：；,.!?:;“”\"']")
-        return float(jiwer.cer(strip.sub("", reference), strip.sub("", heard) or "-"))
+        return float(jiwer.cer(strip.sub("", normalise_numbers(reference)), strip.sub("", heard) or "-"))
     ref = reference.lower()
     for words, digits in _WORD_NUMBERS.items():  # Whisper writes numbers as digits; so does a careful listener
         ref = ref.replace(words, digits.lower())
