@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi import FastAPI, Form, UploadFile  # module level: FastAPI resolves the stand-in's annotations here
 from fastapi.testclient import TestClient
 
 from agent.service import CopilotService
@@ -145,3 +146,66 @@ def test_voice_endpoint(settings: Settings, voice_service: tuple[CopilotService,
     again = client.post("/v1/voice", data={"user_id": "demo.manager"},
                         files={"file": ("note.wav", wav(2.0), "audio/wav")})
     assert again.status_code == 200  # still serving after the bad ones
+
+
+def encoded(fmt: str, codec: str, seconds: float = 2.0, rate: int = 48_000) -> bytes:
+    import av
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate)
+        tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(int(seconds * rate)) / rate)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "codec", "name", "ctype"), [
+    ("mp4", "aac", "voice.m4a", "audio/mp4"),
+    ("ogg", "libopus", "voice.opus", "audio/ogg"),
+    ("webm", "libopus", "voice.webm", "audio/webm"),
+    ("mp3", "libmp3lame", "voice.mp3", "audio/mpeg"),
+    ("flac", "flac", "voice.flac", "audio/flac"),
+])
+def test_common_voice_note_formats_decode(fmt: str, codec: str, name: str, ctype: str) -> None:
+    samples = load_audio(encoded(fmt, codec), name, ctype, **LIMITS)
+    assert abs(len(samples) / SAMPLE_RATE - 2.0) < 0.1
+
+
+def test_hosted_transcription_endpoint(settings: Settings) -> None:
+    """COPILOT_STT_PROVIDER=openai against a local stand-in of /v1/audio/transcriptions (real openai client)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from copilot.settings import load_settings
+    from copilot.speech.transcriber import build_transcriber
+
+    got: dict[str, object] = {}
+    app = FastAPI()
+
+    @app.post("/v1/audio/transcriptions")
+    async def transcriptions(file: UploadFile, model: str = Form(...), prompt: str = Form("")) -> dict[str, str]:
+        got.update(model=model, prompt=prompt, size=len(await file.read()), name=file.filename)
+        return {"text": "What was revenue in South China last month?"}
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        hosted = build_transcriber(load_settings(data_dir=settings.data_dir, stt_provider="openai",
+                                                 stt_base_url=f"http://127.0.0.1:{port}/v1", stt_languages="en"))
+        result = hosted.transcribe(load_audio(wav(2.0), "a.wav", "audio/wav", **LIMITS), {"en": "Sales copilot."})
+    finally:
+        server.should_exit = True
+    assert result.text == "What was revenue in South China last month?" and result.language == "en"
+    assert got["model"] == "whisper-1" and got["prompt"] == "Sales copilot." and got["name"] == "voice.wav"
+    assert int(got["size"]) > 2 * SAMPLE_RATE * 2  # type: ignore[call-overload]  # 16-bit PCM of 2 s

@@ -1,7 +1,8 @@
 """Audio in: type, size and length checked before any model work, decoded to 16 kHz mono with PyAV.
 
 PyAV (the decoder faster-whisper uses, ffmpeg built in, no system binary) reads wav, mp3, m4a/aac, ogg (opus and
-vorbis), webm, flac and amr-nb; anything else is refused with a clear message.
+vorbis), webm and flac (each tested); its build has AMR-NB/WB decoders too, untested here for want of an encoder to
+make a sample. Anything else is refused with a clear message.
 """
 
 from __future__ import annotations
