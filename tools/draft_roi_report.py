@@ -16,6 +16,7 @@ from copilot.context import RequestContext
 from copilot.errors import CopilotError, ToolInputError
 from copilot.normalize import parse_money, parse_percent
 from tools.base import Attachment, Tool, ToolArgs, ToolDeps, ToolOutput
+from tools.dims import customers
 from tools.roi.cases import Case, similar_cases
 from tools.roi.finance import ABSURD_RATIO, Currency, RoiInputs, RoiResult, analyse
 from tools.roi.report import chart_png, write_docx, write_pdf
@@ -126,16 +127,18 @@ def chat_summary(result: RoiResult, cases: list[Case], lang: Literal["zh", "en"]
 def _customer(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) -> tuple[str, str | None]:
     """(display name, industry) from the CRM; a prospect needs an industry; otherwise a clear refusal."""
     name = args.customer.strip()
+    key = name.lower()
     with deps.warehouse() as conn:
-        rows = conn.execute("SELECT name_zh, name_en, industry FROM dim_customer").fetchall()
-    for zh_name, en_name, industry in rows:
-        if name.lower() in (zh_name.lower(), en_name.lower()) or zh_name in name or \
-                (len(name) >= 3 and name.lower() in en_name.lower()) or zh_name.removesuffix("集团") == name:
-            return (zh_name if ctx.lang == "zh" else en_name), industry
+        crm = customers(conn)
+        industries = dict(conn.execute("SELECT customer_id, industry FROM dim_customer").fetchall())
+    for m in crm:  # a name or short name (美的, Midea), the full name inside the user's, or a part of the English name
+        short = key in (n.lower() for n in m.names[1:])
+        if short or m.name_zh in name or (len(name) >= 3 and key in m.name_en.lower()):
+            return m.name(ctx.lang), industries.get(m.code)
     industry = args.industry or _industry_in(ctx.text)
     if industry:
         return name, industry
-    close = difflib.get_close_matches(name, [r[0] for r in rows] + [r[1] for r in rows], n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, [n for m in crm for n in (m.name_zh, m.name_en)], n=3, cutoff=0.5)
     hint_en = f" Did you mean {', '.join(close)}?" if close else ""
     hint_zh = f"您是指{'、'.join(close)}吗？" if close else ""
     raise ToolInputError(
