@@ -56,33 +56,24 @@ class TicketDesk:
         self._warehouse = warehouse
         self.tz = tz
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._snapshot: tuple[float, list[Department], dict[str, User]] = (-DIRECTORY_TTL_S, [], {})
+        self._depts: tuple[float, list[Department]] = (-DIRECTORY_TTL_S, [])
 
     def now(self) -> datetime:
         return self._clock().astimezone(UTC)
 
-    def _directory(self) -> tuple[list[Department], dict[str, User]]:
-        """Departments and active people, read once a minute at most: every reply, notification and permission
-        check names them, and each direct read opens the directory database."""
-        read_at, depts, people = self._snapshot
-        if time.monotonic() - read_at >= DIRECTORY_TTL_S:
-            depts = self.directory.departments()
-            people = {u.user_id: u for u in self.directory.list_users()}
-            self._snapshot = (time.monotonic(), depts, people)
-        return depts, people
-
     def user(self, user_id: str) -> User | None:
-        """An active user by directory id (chat-app ids and people added in the last minute: from the directory)."""
-        found = self._directory()[1].get(user_id)
-        if found is not None:
-            return found
         try:
             return self.directory.get(user_id)
         except UnknownUser:
             return None
 
     def departments(self) -> list[Department]:
-        return self._directory()[0]
+        """The directory's departments, read once a minute at most: every reply and notification names them."""
+        read_at, depts = self._depts
+        if time.monotonic() - read_at >= DIRECTORY_TTL_S:
+            depts = self.directory.departments()
+            self._depts = (time.monotonic(), depts)
+        return depts
 
     def dept_name(self, code: str, lang: Lang) -> str:
         for d in self.departments():
