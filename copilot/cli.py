@@ -251,13 +251,14 @@ def transcribe(
 
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge or voice")] = "compliance",
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice or routing")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl (default: the shipped sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
     translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
     limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
+    report: Annotated[Path | None, typer.Option(help="routing: also write every case and score as JSON here")] = None,
 ) -> None:
     """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
     from copilot import eval_runner
@@ -270,8 +271,10 @@ def eval_suite(
             ok = eval_runner.knowledge(settings, out, err, data=data, translate=translate, limit=limit, show=show)
         elif suite == "voice":
             ok = eval_runner.voice(settings, out, err, data=data, limit=limit, show=show)
+        elif suite == "routing":
+            ok = eval_runner.routing(settings, out, err, data=data, limit=limit, show=show, report=report)
         else:
-            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice[/red]")
+            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice, routing[/red]")
             raise typer.Exit(2)
     except CopilotError as exc:
         _fail(exc)

@@ -84,6 +84,40 @@ def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, 
     return _verdict(err, "voice", suite.failures(metrics))
 
 
+def routing(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
+            report: Path | None = None) -> bool:
+    """Tool routing through whole agent turns; side effects go to a throw-away copy of the data folder."""
+    import json
+    import tempfile
+    from datetime import date
+
+    from agent.service import CopilotService
+    from evals import routing as suite
+
+    rows = suite.load([data] if data else list(suite.SETS.values()))[: limit or None]
+    with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
+        scratch = Path(tmp)
+        for name in ("warehouse.duckdb", "ops.sqlite", "knowledge"):
+            if (settings.data_dir / name).exists():
+                (scratch / name).symlink_to(settings.data_dir / name)
+        # The datasets say "last month" meaning 2026-10: today is pinned to the day they were written.
+        pinned = settings.model_copy(update={"data_dir": scratch, "today": date(2026, 11, 23), "tickets_url": None})
+        service = CopilotService(pinned)
+        with _bar(err, "routing") as (bar, task):
+            bar.update(task, total=len(rows))
+            score = suite.run(service, rows, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    _table(out, f"routing · {len(rows)} requests · {settings.provider} {settings.model or 'embedded'}", metrics,
+           suite.THRESHOLDS)
+    for line in score.misses()[:show]:
+        out.print(line, markup=False)
+    if report:
+        report.write_text(json.dumps({"metrics": metrics, "rows": score.rows}, ensure_ascii=False, indent=1,
+                                     default=str), encoding="utf-8")
+        out.print(f"report: {report}")
+    return _verdict(err, "routing", suite.failures(metrics))
+
+
 class _bar:
     def __init__(self, console: Console, label: str) -> None:
         self._progress = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -1,0 +1,65 @@
+"""The routing eval's scorer with a scripted model: tool choice, clarifying questions, applied-argument matching."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage
+
+from agent.service import CopilotService
+from evals.routing import SETS, failures, load, run, same
+from tests.fakes import ScriptedChatModel, tool_call
+
+ROWS = [
+    {"id": "a", "lang": "zh", "user": "demo.manager", "text": "2026年10月华东区的销售额是多少?", "tool": "sales_summary",
+     "expect": {"period": "2026-10", "regions": ["east"], "metric": "revenue"}, "category": "plain"},
+    {"id": "b", "lang": "en", "user": "demo.rep", "text": "hi there", "tool": "", "expect": {}, "category": "chitchat"},
+    {"id": "c", "lang": "en", "user": "demo.rep", "text": "show me the numbers", "tool": "",
+     "expect": {"clarify": True}, "category": "clarify"},
+    {"id": "d", "lang": "en", "user": "demo.rep", "text": "make a report", "tool": "", "expect": {"clarify": True},
+     "category": "clarify"},
+    {"id": "e", "lang": "zh", "user": "demo.manager", "text": "上个月华东区的销量", "tool": "sales_summary",
+     "expect": {"period": "2026-10", "metric": "units"}, "category": "plain"},
+]
+
+
+def test_scores_tool_choice_clarification_and_arguments(service: CopilotService,
+                                                         fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [
+        tool_call("sales_summary", period="2026年10月"),
+        AIMessage(content="Hello! How can I help?"),
+        AIMessage(content="Which region and period do you mean?"),
+        AIMessage(content="Sure."),  # no question: not a clarification
+        tool_call("sales_summary", period="上个月", metric="revenue"),  # the user said 销量: grounding fixes it
+    ]
+    score = run(service, ROWS)
+    by_id = {r["id"]: r for r in score.rows}
+    assert [by_id[k]["tool_ok"] for k in "abcde"] == [True, True, True, False, True]
+    assert by_id["a"]["args_ok"] and by_id["e"]["args_ok"]
+    metrics = score.metrics()
+    assert metrics["tool accuracy"] == 0.8 and metrics["argument exact match"] == 1.0
+    assert metrics["clarifying questions"] == 0.5 and metrics["tool accuracy · chitchat"] == 1.0
+    assert failures(metrics) == ["tool accuracy 0.800 < 0.95"]
+    assert score.misses() == ["d 'make a report': tool - want -"]
+
+
+def test_wrong_arguments_are_reported(service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    row = {**ROWS[0], "expect": {"period": "2026-09"}}
+    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    score = run(service, [row])
+    assert score.rows[0]["tool_ok"] and not score.rows[0]["args_ok"]
+    assert score.rows[0]["wrong"] == {"period": ("2026-10", "2026-09")}
+
+
+def test_value_matching() -> None:
+    assert same(800000.0, 800000) and same(["south", "east"], ["east", "south"]) and same("Legal", "legal")
+    assert not same("80万", 800000) and not same(["east"], "east")
+
+
+def test_shipped_sets_are_well_formed() -> None:
+    from tools.registry import by_name
+
+    rows = load(SETS.values())
+    assert len(rows) >= 200 and len({r["id"] for r in rows}) == len(rows)
+    tools = set(by_name())
+    for r in rows:
+        assert r["tool"] in tools | {""}, r
+        assert set(r) >= {"id", "lang", "user", "text", "tool", "expect"}, r
