@@ -9,8 +9,9 @@ from evals.routing import SETS, failures, load, run, same
 from tests.fakes import ScriptedChatModel, tool_call
 
 ROWS = [
-    {"id": "a", "lang": "zh", "user": "demo.manager", "text": "2026年10月华东区的销售额是多少?", "tool": "sales_summary",
-     "expect": {"period": "2026-10", "regions": ["east"], "metric": "revenue"}, "category": "plain"},
+    {"id": "a", "lang": "zh", "user": "demo.manager", "text": "2026年10月华东区的销售额是多少?",
+     "tool": "sales_summary", "expect": {"period": "2026-10", "regions": ["east"], "metric": "revenue"},
+     "category": "plain"},
     {"id": "b", "lang": "en", "user": "demo.rep", "text": "hi there", "tool": "", "expect": {}, "category": "chitchat"},
     {"id": "c", "lang": "en", "user": "demo.rep", "text": "show me the numbers", "tool": "",
      "expect": {"clarify": True}, "category": "clarify"},
