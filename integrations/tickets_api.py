@@ -5,7 +5,7 @@ The same desk as the route_request tool: understanding, routing, permissions and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from copilot.normalize import detect_language
 from integrations.deps import ServiceDep
-from tools.routing.metrics import HealthRow, health, scoped
+from tools.routing.metrics import HealthRow
 from tools.routing.model import Action, Ticket, TicketEvent
 
 router = APIRouter(tags=["tickets"])
@@ -94,9 +94,6 @@ def act_on_ticket(ticket_id: int, body: ActionIn, request: Request, service: Ser
 def collaboration(service: ServiceDep, user_id: UserId,
                   days: Annotated[int, Query(ge=1, le=730, description="look-back window")] = 90) -> HealthOut:
     """Response time p50/p90, SLA hit rate, first-pass and reopen rates per department and region (managers)."""
-    desk = service.tickets()
-    user = service.directory.get(user_id)
-    now = desk.now()
-    since = now - timedelta(days=days)
-    return HealthOut(since=since, rows=scoped(user, health(desk.store.all_since(since), now)))
+    since, rows = service.tickets().health(service.directory.get(user_id), days)
+    return HealthOut(since=since, rows=rows)
 

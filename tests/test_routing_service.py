@@ -189,3 +189,13 @@ def test_concurrent_chat_turns_with_redelivery(server: tuple[str, CopilotService
     responses = fire(base, batch)
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200][:2]
     assert service.tickets().store.count() == 30
+
+
+def test_collaboration_metrics_by_chat_for_managers_only(client: TestClient, fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("route_request", action="create"), tool_call("route_request", action="metrics"),
+                         tool_call("route_request", action="metrics")]
+    chat(client, "demo.rep", X200, "m1")
+    table = chat(client, "demo.director", "各部门协作指标怎么样")["reply"]
+    assert table.splitlines()[0].startswith("部门 | 区域 | 工单") and "供应链 | east | 1 | 1 |" in table
+    denied = chat(client, "demo.rep", "协作指标怎么样")
+    assert denied["tool_calls"][0]["ok"] is False and "仅对经理开放" in denied["reply"]

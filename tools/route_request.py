@@ -8,7 +8,6 @@ action words); the LLM's arguments only break ties. The tool writes tickets and 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -17,10 +16,10 @@ from copilot.context import RequestContext
 from copilot.errors import NotReady, ToolInputError
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.routing.desk import TICKET_REF, TicketDesk
-from tools.routing.metrics import health, scoped
+from tools.routing.metrics import HealthRow
 from tools.routing.model import Action
 
-METRICS_WINDOW = timedelta(days=90)
+METRICS_DAYS = 90
 ActionArg = Literal["create", "status", "acknowledge", "answer", "close", "reject", "reopen", "escalate", "metrics"]
 # Words that decide the action when a ticket is referred to; order matters (reopen before open words).
 _ACTION_WORDS: tuple[tuple[Action, str], ...] = (
@@ -60,8 +59,7 @@ def route_request(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -
     text = ctx.text or " ".join(v for v in (args.department, args.object) if v)
     action = decide_action(text, args)
     if action == "metrics":
-        now = desk.now()
-        rows = scoped(ctx.user, health(desk.store.all_since(now - METRICS_WINDOW), now))
+        _, rows = desk.health(ctx.user, METRICS_DAYS)
         return ToolOutput(text=render_health(rows, desk, ctx.lang), data={"rows": [r.as_dict() for r in rows]},
                           applied={"action": "metrics", "rows": len(rows)})
     if action == "status":
@@ -118,7 +116,7 @@ def _note(text: str) -> str:
     return rest.strip()
 
 
-def render_health(rows: list, desk: TicketDesk, lang: Literal["zh", "en"]) -> str:  # type: ignore[type-arg]
+def render_health(rows: list[HealthRow], desk: TicketDesk, lang: Literal["zh", "en"]) -> str:
     if not rows:
         return "暂无工单数据。" if lang == "zh" else "No tickets yet."
 

@@ -20,6 +20,7 @@ from copilot.context import User
 from copilot.directory import Department, Directory
 from copilot.errors import NotFound, NotReady, PermissionDenied, ToolInputError, UnknownUser
 from tools.routing import texts
+from tools.routing.metrics import HealthRow, health, scoped
 from tools.routing.model import TERMINAL, TRANSITIONS, Action, Priority, State, Ticket, TicketEvent
 from tools.routing.router import choose_owner
 from tools.routing.store import Note, TicketStore
@@ -255,6 +256,12 @@ class TicketDesk:
 
     def payload(self, kind: str, t: Ticket, note: str | None = None) -> dict[str, str]:
         return texts.notification(kind, t, self.dept_name(t.department, t.lang), self.user, self.tz, note)
+
+    def health(self, user: User, days: int = 90) -> tuple[datetime, list[HealthRow]]:
+        """(since, rows): collaboration health over the last `days`, inside the asker's scope (managers only)."""
+        now = self.now()
+        since = now - timedelta(days=days)
+        return since, scoped(user, health(self.store.all_since(since), now))
 
     def describe(self, tickets: list[Ticket], lang: Lang) -> str:
         lines = [texts.summary_line(t, self.dept_name(t.department, lang), self.user, lang, self.tz) for t in tickets]
