@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from agent.reply import ToolCallRecord
 from copilot.context import RequestContext
-from copilot.errors import CopilotError, LLMUnavailable, ToolInputError, user_message
+from copilot.errors import CopilotError, HandBack, LLMUnavailable, ToolInputError, user_message
 from prompts import render
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -78,7 +78,9 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                         "在步数上限内未能完成，请换个说法或缩小范围。")
             return {"final": text, "messages": [AIMessage(content=text)]}
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
-        ai = invoke(bound, wire)
+        last = state["messages"][-1]
+        handed_back = isinstance(last, ToolMessage) and last.artifact == "hand_back"
+        ai = invoke(model if handed_back else bound, wire)  # handed back: a plain answer, no tool loop
         steps = state["steps"] + 1
         if tools and state["steps"] == 0:
             triggered = [t.name for t in tools if t.triggers and t.triggered_by(ctx.request.text)]
@@ -90,7 +92,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                          ctx.request.trace_id)
                 ai = invoke(forced_one[triggered[0]], wire)
                 steps += 1
-        if tools and not ai.tool_calls and ungrounded_numbers(str(ai.content), _current_turn(wire)):
+        if tools and not handed_back and not ai.tool_calls and ungrounded_numbers(str(ai.content), _current_turn(wire)):
             # A plain reply quoting figures no tool produced is a hallucination: decide again, a tool this time.
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
             ai = invoke(forced, wire)
@@ -106,6 +108,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         messages: list[AnyMessage] = []
         texts: list[str] = []
         direct = True
+        handed_back = False
         seen = {_call_key(r["name"], r["args"]): r for r in records}
         for call in last.tool_calls:
             if len(records) >= ctx.max_tool_calls:
@@ -113,6 +116,12 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 break
             tool = registry.get(call["name"])
             record, output = _execute(tool, call["name"], call["args"], ctx, seen)
+            if isinstance(output, HandBack):
+                # Not this tool's kind of question: the model answers it another way (no record, no final).
+                handed_back = True
+                messages.append(ToolMessage(content=render("hand_back"), tool_call_id=call["id"], name=call["name"],
+                                            status="error", artifact="hand_back"))
+                continue
             records.append(record.model_dump())
             seen[_call_key(record.name, record.args)] = record.model_dump()
             if output is None:
@@ -129,7 +138,9 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             messages.append(ToolMessage(content=content, tool_call_id=call["id"], name=call["name"]))
         update: dict[str, Any] = {"records": records, "attachments": attachments}
         failed = any(not r["ok"] for r in records[len(state["records"]):])
-        if direct or failed:
+        if handed_back and not texts:
+            update["messages"] = messages
+        elif direct or failed:
             # The answer is already in the tool messages: history shows "question -> tool call -> result",
             # so the model keeps calling tools on later turns instead of imitating plain-text answers.
             update.update(final="\n\n".join(t for t in texts if t), messages=messages)
@@ -199,7 +210,7 @@ def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:
 
 
 def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentContext,
-             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | None]:
+             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | HandBack | None]:
     """Validate and run one tool call inside the user's context; never raises."""
     req = ctx.request
     if tool is None:
@@ -211,7 +222,7 @@ def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentC
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         bad = ToolInputError(en=f"I could not use those details ({detail}).", zh=f"参数无法使用（{detail}）。")
         return ToolCallRecord(name=name, args=raw_args, ok=False, error=bad.message(req.lang)), None
-    clean = args.model_dump(exclude_none=True)
+    clean = args.model_dump(exclude_none=True, exclude_defaults=True)
     if tool.side_effects and _call_key(name, clean) in seen:
         return ToolCallRecord(name=name, args=clean, ok=False,
                               error=_msg(ctx, "Already done in this request.", "本次请求中已执行过。")), None
@@ -222,6 +233,9 @@ def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentC
         log.warning("tool %s timed out after %.0fs trace=%s", name, ctx.tool_timeout_s, req.trace_id)
         err = _msg(ctx, f"{name} took too long and was stopped.", f"{name} 执行超时，已停止。")
         return ToolCallRecord(name=name, args=clean, ok=False, error=err), None
+    except HandBack as exc:
+        log.info("tool %s handed the question back trace=%s", name, req.trace_id)
+        return ToolCallRecord(name=name, args=clean, ok=False, error=None), exc
     except Exception as exc:
         if not isinstance(exc, CopilotError):
             log.exception("tool %s failed trace=%s", name, req.trace_id)

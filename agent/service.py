@@ -27,6 +27,9 @@ from copilot.settings import Settings
 from copilot.speech.transcriber import Transcriber, Transcript
 from knowledge.search import KnowledgeBase
 from prompts import render
+from tools.analytics.memory import QueryMemory
+from tools.analytics.warehouse import Warehouse
+from tools.analytics_query import Analytics
 from tools.base import Attachment, Tool, ToolDeps
 from tools.compliance.model import Finding
 from tools.compliance.packs import load_checker
@@ -56,7 +59,9 @@ class CopilotService:
             knowledge=self.knowledge,
             reports_dir=settings.data_dir / "reports",
             tickets=self.tickets,
+            analytics=self.analytics,
         )
+        self._analytics: Analytics | None = None
         self._knowledge: KnowledgeBase | None = None
         self._desk: TicketDesk | None = None
         self._model = model
@@ -114,6 +119,18 @@ class CopilotService:
                 store = TicketStore(self.settings.tickets_db_url)
                 self._desk = TicketDesk(store, self.directory, self.deps.warehouse, self.settings.tz, self._clock)
             return self._desk
+
+    def analytics(self) -> Analytics:
+        """analytics_query's warehouse (DuckDB file, or COPILOT_WAREHOUSE_URL), follow-up memory and chart folder."""
+        with self._lock:
+            if self._analytics is None:
+                s = self.settings
+                self._analytics = Analytics(
+                    warehouse=Warehouse(s.warehouse_path, s.warehouse_url, s.analytics_timeout_s, s.analytics_max_rows),
+                    memory=QueryMemory(s.data_dir / "analytics.sqlite"),
+                    charts_dir=s.data_dir / "charts",
+                )
+            return self._analytics
 
     def transcriber(self) -> Transcriber:
         with self._lock:

@@ -251,14 +251,16 @@ def transcribe(
 
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice or routing")] = "compliance",
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing "
+                                                         "or analytics")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl (default: the shipped sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
     translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
     limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
-    report: Annotated[Path | None, typer.Option(help="routing: also write every case and score as JSON here")] = None,
+    report: Annotated[Path | None, typer.Option(help="routing, analytics: also write every case and score "
+                                                             "as JSON here")] = None,
 ) -> None:
     """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
     from copilot import eval_runner
@@ -273,8 +275,11 @@ def eval_suite(
             ok = eval_runner.voice(settings, out, err, data=data, limit=limit, show=show)
         elif suite == "routing":
             ok = eval_runner.routing(settings, out, err, data=data, limit=limit, show=show, report=report)
+        elif suite == "analytics":
+            ok = eval_runner.analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
         else:
-            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice, routing[/red]")
+            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice, routing, "
+                      "analytics[/red]")
             raise typer.Exit(2)
     except CopilotError as exc:
         _fail(exc)
@@ -288,7 +293,15 @@ def show_config() -> None:
     """Print the effective settings (secrets hidden) and where data lives."""
     settings = _settings()
     for name, value in settings.model_dump().items():
-        shown = "***" if name == "api_key" and value else value
+        shown = "***" if name.endswith("api_key") and value else value
+        if name.endswith("_url") and isinstance(value, str):  # database URLs carry passwords
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                shown = make_url(value).render_as_string(hide_password=True)
+            except ArgumentError:
+                shown = "***"
         out.print(f"COPILOT_{name.upper()}={shown}")
 
 
@@ -309,8 +322,10 @@ def users() -> None:
 
 def _add_subcommands() -> None:
     from copilot.cli_tickets import tickets_app
+    from copilot.cli_warehouse import warehouse_app
 
     app.add_typer(tickets_app, name="tickets")
+    app.add_typer(warehouse_app, name="warehouse")
 
 
 _add_subcommands()

@@ -60,6 +60,15 @@ class NotFound(CopilotError):
     default_zh = "未找到。"
 
 
+class HandBack(CopilotError):
+    """A tool saw that the question is not its kind (e.g. analytics_query given small talk): the agent answers it
+    another way instead of ending the turn with an error."""
+
+    status = 422
+    default_en = "That is not a question this tool answers."
+    default_zh = "这个问题不适合用该工具回答。"
+
+
 class UnknownUser(CopilotError):
     status_code = 403
     default_en = "I don't know this user. Ask an admin to add you to the directory."

@@ -89,20 +89,13 @@ def routing(settings: Settings, out: Console, err: Console, *, data: Path | None
     """Tool routing through whole agent turns; side effects go to a throw-away copy of the data folder."""
     import json
     import tempfile
-    from datetime import date
 
     from agent.service import CopilotService
     from evals import routing as suite
 
     rows = suite.load([data] if data else list(suite.SETS.values()))[: limit or None]
     with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
-        scratch = Path(tmp)
-        for name in ("warehouse.duckdb", "ops.sqlite", "knowledge"):
-            if (settings.data_dir / name).exists():
-                (scratch / name).symlink_to(settings.data_dir / name)
-        # The datasets say "last month" meaning 2026-10: today is pinned to the day they were written.
-        pinned = settings.model_copy(update={"data_dir": scratch, "today": date(2026, 11, 23), "tickets_url": None})
-        service = CopilotService(pinned)
+        service = CopilotService(_scratch(settings, Path(tmp)))
         with _bar(err, "routing") as (bar, task):
             bar.update(task, total=len(rows))
             score = suite.run(service, rows, progress=functools.partial(_advance, bar, task))
@@ -116,6 +109,45 @@ def routing(settings: Settings, out: Console, err: Console, *, data: Path | None
                                      default=str), encoding="utf-8")
         out.print(f"report: {report}")
     return _verdict(err, "routing", suite.failures(metrics))
+
+
+def _scratch(settings: Settings, scratch: Path) -> Settings:
+    """Settings on a throw-away data folder that links the demo's data: side effects (tickets, charts, memory) go
+    there. The datasets say "last month" meaning 2026-10: today is pinned to the day they were written."""
+    from datetime import date
+
+    for name in ("warehouse.duckdb", "ops.sqlite", "knowledge"):
+        if (settings.data_dir / name).exists():
+            (scratch / name).symlink_to(settings.data_dir / name)
+    return settings.model_copy(update={"data_dir": scratch, "today": date(2026, 11, 23), "tickets_url": None})
+
+
+def analytics(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
+              report: Path | None = None) -> bool:
+    """Manager questions through whole agent turns, results checked against an independent pandas computation."""
+    import tempfile
+
+    from agent.service import CopilotService
+    from evals import analytics as suite
+    from tools.registry import TOOLS
+
+    items = suite.load(data or suite.SET)[: limit or None]
+    tables = suite.load_tables(settings.warehouse_path)
+    tools, seen = suite.capturing(TOOLS)
+    with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
+        service = CopilotService(_scratch(settings, Path(tmp)), tools=tools)
+        with _bar(err, "analytics") as (bar, task):
+            bar.update(task, total=len(items))
+            score = suite.run(service, items, seen, tables, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    _table(out, f"analytics · {len(items)} questions · {settings.provider} {settings.model or 'embedded'}", metrics,
+           suite.THRESHOLDS)
+    for line in score.misses()[:show]:
+        out.print(line, markup=False)
+    if report:
+        suite.report(score, report)
+        out.print(f"report: {report}")
+    return _verdict(err, "analytics", suite.failures(metrics))
 
 
 class _bar:

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     tickets_url: str | None = Field(None, description="SQLAlchemy URL of the ticket database, e.g. "
                                                       "postgresql+psycopg://user:pw@host/db (default: SQLite under "
                                                       "COPILOT_DATA_DIR)")
+    warehouse_url: str | None = Field(None, description="SQLAlchemy URL of an external analytics warehouse, e.g. "
+                                                        "postgresql+psycopg://reader:pw@host/sales (default: the "
+                                                        "DuckDB file under COPILOT_DATA_DIR); opened read-only")
+    analytics_timeout_s: float = Field(10.0, gt=0, le=300, description="time limit of one analytics query (seconds)")
+    analytics_max_rows: int = Field(5000, ge=10, le=100_000, description="most result rows one analytics query may "
+                                                                         "return")
     timezone: str = Field("Asia/Shanghai", description="time zone for deadlines written without one (IANA name)")
     sla_tick_s: float = Field(30.0, gt=0, le=3600, description="how often `copilot serve` checks SLA reminders and "
                                                                "breaches (seconds)")

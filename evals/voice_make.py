@@ -22,11 +22,11 @@ from pathlib import Path
 OUT = Path(__file__).parent / "data" / "voice"
 # (id, language, text, the tool a good answer calls; "" = none)
 UTTERANCES: tuple[tuple[str, str, str, str], ...] = (
-    ("en01", "en", "What was revenue in South China in the third quarter of 2026?", "sales_summary"),
-    ("en02", "en", "Show me sales in East China last month by channel.", "sales_summary"),
-    ("en03", "en", "What was the gross margin in North China in October 2026?", "sales_summary"),
-    ("en04", "en", "How many units did we sell in Central China last quarter?", "sales_summary"),
-    ("en05", "en", "Revenue by category in Southwest China for October 2026.", "sales_summary"),
+    ("en01", "en", "What was revenue in South China in the third quarter of 2026?", "analytics_query"),
+    ("en02", "en", "Show me sales in East China last month by channel.", "analytics_query"),
+    ("en03", "en", "What was the gross margin in North China in October 2026?", "analytics_query"),
+    ("en04", "en", "How many units did we sell in Central China last quarter?", "analytics_query"),
+    ("en05", "en", "Revenue by category in Southwest China for October 2026.", "analytics_query"),
     ("en06", "en", "Ask supply chain to confirm the stock of X200 within 48 hours.", "route_request"),
     ("en07", "en", "Ask legal to review the payment terms of the Midea contract by tomorrow noon.", "route_request"),
     ("en08", "en", "Please have finance check the invoice for Yonghui by Friday.", "route_request"),
@@ -40,8 +40,8 @@ UTTERANCES: tuple[tuple[str, str, str, str], ...] = (
     ("en15", "en", "Find the product sheet for the X300 restock cabinet.", "search_knowledge"),
     ("en16", "en", "Draft an ROI report for Acme, a retail prospect: five hundred thousand dollars investment, "
                    "saves two hundred thousand a year over three years.", "draft_roi_report"),
-    ("zh01", "zh", "二零二六年十月华东区的销售额是多少", "sales_summary"),
-    ("zh02", "zh", "上个月华南区各渠道的销售额", "sales_summary"),
+    ("zh01", "zh", "二零二六年十月华东区的销售额是多少", "analytics_query"),
+    ("zh02", "zh", "上个月华南区各渠道的销售额", "analytics_query"),
     ("zh03", "zh", "请供应链同事确认X200型号库存，需要四十八小时内反馈", "route_request"),
     ("zh04", "zh", "请法务明天中午前审核美的的合同", "route_request"),
     ("zh05", "zh", "这段话合规吗：我们是全国第一的品牌，保证节省百分之五十的成本", "check_compliance"),

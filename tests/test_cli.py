@@ -26,7 +26,7 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> ScriptedChatMode
 
 
 def test_ask_json_prints_the_reply_object(env: ScriptedChatModel) -> None:
-    env.script = [tool_call("sales_summary", period="Q3 2026", group_by="channel")]
+    env.script = [tool_call("analytics_query", period="Q3 2026", by=["channel"])]
     result = runner.invoke(app, ["ask", "Q3 2026 revenue by channel", "--user", "demo.director", "--json"])
     assert result.exit_code == 0, result.output
     reply = json.loads(result.stdout)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agent.graph import AgentContext, build_graph
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
-from copilot.errors import LLMUnavailable, PermissionDenied
+from copilot.errors import HandBack, LLMUnavailable, PermissionDenied
 from tests.fakes import ScriptedChatModel, tool_call
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -36,6 +36,8 @@ def echo(args: EchoArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
         raise RuntimeError("internal detail /etc/passwd")
     if args.word == "slow":
         time.sleep(2)
+    if args.word == "joke":
+        raise HandBack(detail="not data")
     return ToolOutput(text=f"echo:{args.word}", data={"word": args.word})
 
 
@@ -86,6 +88,14 @@ def test_direct_tool_ends_turn_with_rendered_text() -> None:
     assert len(state["model"].prompts) == 1  # no second LLM call: figures come from code
     bound = [t["function"]["name"] for t in state["model"].bound_tools]
     assert bound == ["echo", "lookup", "notify"]
+
+
+def test_a_handed_back_question_is_answered_plainly_by_the_model() -> None:
+    state = _run([tool_call("echo", word="joke"), AIMessage(content="Why did the KPI cross the road?")],
+                 text="tell me a joke")
+    assert state["records"] == [] and state["final"] is None
+    assert state["messages"][-1].content == "Why did the KPI cross the road?"
+    assert len(state["model"].prompts) == 2 and state["model"].prompts[1][-1].artifact == "hand_back"
 
 
 def test_non_direct_tool_result_goes_back_to_model() -> None:

@@ -21,13 +21,13 @@ def test_decision_schema_has_one_option_per_tool_plus_reply() -> None:
     names = [o["properties"]["tool"]["const"] for o in schema["anyOf"]]
     assert names == [*[t.name for t in TOOLS], "reply"]
     sales = schema["anyOf"][0]["properties"]["args"]
-    assert "period" in sales["required"]
+    assert "revenue" in sales["properties"]["metric"]["enum"] and "required" not in sales  # all optional
     assert sales["properties"]["regions"]["anyOf"][0]["items"]["enum"][0] == "east"
 
 
 def test_parse_decision_tool_call_and_reply() -> None:
-    msg = parse_decision('{"tool":"sales_summary","args":{"period":"上个月"}}')
-    assert msg.tool_calls[0]["name"] == "sales_summary"
+    msg = parse_decision('{"tool":"analytics_query","args":{"period":"上个月"}}')
+    assert msg.tool_calls[0]["name"] == "analytics_query"
     assert msg.tool_calls[0]["args"] == {"period": "上个月"}
     assert parse_decision('{"tool":"reply","text":" 你好 "}').content == "你好"
     with pytest.raises(LLMUnavailable):
@@ -35,11 +35,11 @@ def test_parse_decision_tool_call_and_reply() -> None:
 
 
 def test_to_wire_renders_tool_traffic_as_json_and_marks_results_as_data() -> None:
-    call = AIMessage(content="", tool_calls=[{"name": "sales_summary", "args": {"period": "Q3"}, "id": "c1"}])
+    call = AIMessage(content="", tool_calls=[{"name": "analytics_query", "args": {"period": "Q3"}, "id": "c1"}])
     wire = to_wire([SystemMessage(content="sys"), HumanMessage(content="hi"), call,
-                    ToolMessage(content='{"value": 1}', tool_call_id="c1", name="sales_summary")], "CATALOGUE")
+                    ToolMessage(content='{"value": 1}', tool_call_id="c1", name="analytics_query")], "CATALOGUE")
     assert wire[0] == {"role": "system", "content": "sys\n\nCATALOGUE"}
-    assert json.loads(wire[2]["content"]) == {"tool": "sales_summary", "args": {"period": "Q3"}}
+    assert json.loads(wire[2]["content"]) == {"tool": "analytics_query", "args": {"period": "Q3"}}
     assert wire[3]["role"] == "user" and "data, not instructions" in wire[3]["content"]
 
 
@@ -61,13 +61,13 @@ def _client(content: str) -> Any:
 
 
 def test_adapter_sends_response_format_and_returns_tool_calls() -> None:
-    client, completions = _client('{"tool":"sales_summary","args":{"period":"Q3","regions":["south"]}}')
+    client, completions = _client('{"tool":"analytics_query","args":{"period":"Q3","regions":["south"]}}')
     model = JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS)
     ai = model.invoke([SystemMessage(content="s"), HumanMessage(content="Q3 华南销售额")])
     assert ai.tool_calls[0]["args"] == {"period": "Q3", "regions": ["south"]}
     sent = completions.requests[0]
     assert sent["response_format"]["json_schema"]["schema"]["anyOf"][-1]["properties"]["tool"]["const"] == "reply"
-    assert "sales_summary(" in sent["messages"][0]["content"]  # catalogue appended to the system prompt
+    assert "analytics_query(" in sent["messages"][0]["content"]  # catalogue appended to the system prompt
     assert ai.usage_metadata is not None and ai.usage_metadata["output_tokens"] == 5
 
 
@@ -81,7 +81,7 @@ def test_adapter_uses_grammar_when_given() -> None:
 
 
 def test_required_tool_choice_removes_the_reply_option() -> None:
-    client, completions = _client('{"tool":"sales_summary","args":{"period":"Q3"}}')
+    client, completions = _client('{"tool":"analytics_query","args":{"period":"Q3"}}')
     JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS, tool_choice="required").invoke("x")
     options = completions.requests[0]["response_format"]["json_schema"]["schema"]["anyOf"]
     assert [o["properties"]["tool"]["const"] for o in options] == [t.name for t in TOOLS]

@@ -38,7 +38,7 @@ def test_data_questions_call_the_tool_with_grounded_arguments(
     real: CopilotService, user: str, text: str, regions: list[str], label: str, starts: str
 ) -> None:
     reply = real.ask(user, text)
-    assert [c.name for c in reply.tool_calls] == ["sales_summary"], reply
+    assert [c.name for c in reply.tool_calls] == ["analytics_query"], reply
     assert reply.tool_calls[0].ok and reply.tool_calls[0].args.get("regions") == regions
     assert reply.reply.startswith(starts), reply.reply
     assert label in reply.reply

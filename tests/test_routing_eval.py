@@ -10,14 +10,14 @@ from tests.fakes import ScriptedChatModel, tool_call
 
 ROWS = [
     {"id": "a", "lang": "zh", "user": "demo.manager", "text": "2026年10月华东区的销售额是多少?",
-     "tool": "sales_summary", "expect": {"period": "2026-10", "regions": ["east"], "metric": "revenue"},
+     "tool": "analytics_query", "expect": {"period": "2026-10", "regions": ["east"], "metric": "revenue"},
      "category": "plain"},
     {"id": "b", "lang": "en", "user": "demo.rep", "text": "hi there", "tool": "", "expect": {}, "category": "chitchat"},
     {"id": "c", "lang": "en", "user": "demo.rep", "text": "show me the numbers", "tool": "",
      "expect": {"clarify": True}, "category": "clarify"},
     {"id": "d", "lang": "en", "user": "demo.rep", "text": "make a report", "tool": "", "expect": {"clarify": True},
      "category": "clarify"},
-    {"id": "e", "lang": "zh", "user": "demo.manager", "text": "上个月华东区的销量", "tool": "sales_summary",
+    {"id": "e", "lang": "zh", "user": "demo.manager", "text": "上个月华东区的销量", "tool": "analytics_query",
      "expect": {"period": "2026-10", "metric": "units"}, "category": "plain"},
 ]
 
@@ -25,11 +25,11 @@ ROWS = [
 def test_scores_tool_choice_clarification_and_arguments(service: CopilotService,
                                                          fake_model: ScriptedChatModel) -> None:
     fake_model.script = [
-        tool_call("sales_summary", period="2026年10月"),
+        tool_call("analytics_query", period="2026年10月"),
         AIMessage(content="Hello! How can I help?"),
         AIMessage(content="Which region and period do you mean?"),
         AIMessage(content="Sure."),  # no question: not a clarification
-        tool_call("sales_summary", period="上个月", metric="revenue"),  # the user said 销量: grounding fixes it
+        tool_call("analytics_query", period="上个月", metric="revenue"),  # the user said 销量: grounding fixes it
     ]
     score = run(service, ROWS)
     by_id = {r["id"]: r for r in score.rows}
@@ -44,7 +44,7 @@ def test_scores_tool_choice_clarification_and_arguments(service: CopilotService,
 
 def test_wrong_arguments_are_reported(service: CopilotService, fake_model: ScriptedChatModel) -> None:
     row = {**ROWS[0], "expect": {"period": "2026-09"}}
-    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    fake_model.script = [tool_call("analytics_query", period="2026年10月")]
     score = run(service, [row])
     assert score.rows[0]["tool_ok"] and not score.rows[0]["args_ok"]
     assert score.rows[0]["wrong"] == {"period": ("2026-10", "2026-09")}

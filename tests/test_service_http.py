@@ -22,7 +22,7 @@ def client(settings: Settings, service: CopilotService) -> TestClient:
 
 
 def test_reply_object_for_a_tool_turn(client: TestClient, fake_model: ScriptedChatModel) -> None:
-    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    fake_model.script = [tool_call("analytics_query", period="2026年10月")]
     res = client.post("/v1/chat", json={"user_id": "demo.manager", "text": "2026年10月华东区的销售额是多少?"})
     assert res.status_code == 200
     body = res.json()
@@ -30,9 +30,10 @@ def test_reply_object_for_a_tool_turn(client: TestClient, fake_model: ScriptedCh
                          "trace_id"}
     assert body["language"] == "zh" and body["reply"].startswith("华东 · 2026-10 销售额：¥")
     # The record shows the arguments as applied: the period in dates and the regions after scoping.
-    assert body["tool_calls"] == [{"name": "sales_summary", "args": {
-        "period": "2026-10", "start": "2026-10-01", "end": "2026-10-31", "regions": ["east"], "metric": "revenue",
-        "group_by": "none", "compare": "previous_period"}, "ok": True, "error": None}]
+    assert body["tool_calls"] == [{"name": "analytics_query", "args": {
+        "period": "2026-10", "start": "2026-10-01", "end": "2026-10-31", "window": ["2026-10-01", "2026-10-31"],
+        "regions": ["east"], "metric": "revenue", "by": [], "compare": "previous_period", "sort": "value_desc",
+        "limit": None}, "ok": True, "error": None}]
     # The per-turn context reached the model after the byte-stable system prompt.
     prompt = fake_model.prompts[0]
     assert "Sales Copilot" in str(prompt[0].content)
@@ -54,7 +55,7 @@ def test_conversation_memory_is_per_user_and_persisted(settings: Settings) -> No
 
 
 def test_scope_refusal_comes_back_in_the_users_language(client: TestClient, fake_model: ScriptedChatModel) -> None:
-    fake_model.script = [tool_call("sales_summary", period="上个月", regions=["south"])]
+    fake_model.script = [tool_call("analytics_query", period="上个月", regions=["south"])]
     body = client.post("/v1/chat", json={"user_id": "demo.rep", "text": "上个月华南区的销售额?"}).json()
     assert body["reply"] == "您的数据权限不包含：华南。"
     assert body["tool_calls"][0]["ok"] is False

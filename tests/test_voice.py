@@ -116,11 +116,11 @@ def voice_service(settings: Settings, fake_model: ScriptedChatModel) -> tuple[Co
 def test_voice_turn_goes_through_the_agent(voice_service: tuple[CopilotService, FakeTranscriber],
                                            fake_model: ScriptedChatModel) -> None:
     service, fake = voice_service
-    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    fake_model.script = [tool_call("analytics_query", period="2026年10月")]
     reply = service.ask_voice("demo.manager", wav(2.0), "note.m4a", "audio/mp4")
     assert reply.transcript == "2026年10月华东区的销售额是多少"  # numbers cleaned before the agent saw them
     assert reply.reply.startswith("🎙 我听到：“2026年10月华东区的销售额是多少”\n\n华东 · 2026-10 销售额：¥")
-    assert [c.name for c in reply.tool_calls] == ["sales_summary"]
+    assert [c.name for c in reply.tool_calls] == ["analytics_query"]
     assert "2026年10月" in str(fake_model.prompts[0][-1].content)
     assert fake.calls == 1
 
@@ -129,7 +129,7 @@ def test_voice_endpoint(settings: Settings, voice_service: tuple[CopilotService,
                         fake_model: ScriptedChatModel) -> None:
     service, fake = voice_service
     client = TestClient(create_app(settings, service), raise_server_exceptions=False)
-    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    fake_model.script = [tool_call("analytics_query", period="2026年10月")]
     ok = client.post("/v1/voice", data={"user_id": "demo.manager"},
                      files={"file": ("note.wav", wav(2.0), "audio/wav")})
     assert ok.status_code == 200 and ok.json()["transcript"].startswith("2026年10月")
@@ -142,7 +142,7 @@ def test_voice_endpoint(settings: Settings, voice_service: tuple[CopilotService,
     unknown = client.post("/v1/voice", data={"user_id": "nobody"}, files={"file": ("n.wav", wav(2.0), "audio/wav")})
     assert unknown.status_code == 403
     assert fake.calls == 1  # refused requests never reached the model
-    fake_model.script = [tool_call("sales_summary", period="2026年10月")]
+    fake_model.script = [tool_call("analytics_query", period="2026年10月")]
     again = client.post("/v1/voice", data={"user_id": "demo.manager"},
                         files={"file": ("note.wav", wav(2.0), "audio/wav")})
     assert again.status_code == 200  # still serving after the bad ones

@@ -57,4 +57,4 @@ def test_voice_request_reaches_the_right_tool(settings: Settings) -> None:
     row = ROWS["en01-clean"]
     reply = real.ask_voice("demo.director", (DATA / row["file"]).read_bytes(), row["file"], "audio/ogg")
     assert reply.transcript and reply.reply.startswith("🎙 I heard:")
-    assert [c.name for c in reply.tool_calls] == ["sales_summary"], reply
+    assert [c.name for c in reply.tool_calls] == ["analytics_query"], reply

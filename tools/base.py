@@ -73,6 +73,8 @@ class ToolDeps:
     knowledge: Callable[[], Any] | None = None
     # The ticket desk of route_request (ticket database opened on first use).
     tickets: Callable[[], Any] | None = None
+    # analytics_query's warehouse engine, follow-up memory and chart folder (tools.analytics_query.Analytics).
+    analytics: Callable[[], Any] | None = None
 
     def warehouse(self) -> duckdb.DuckDBPyConnection:
         if not self.warehouse_path.exists():

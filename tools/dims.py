@@ -7,15 +7,22 @@ choices instead of guessed.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
-
-import duckdb
+from typing import Any, Literal, Protocol
 
 from copilot.errors import ToolInputError
 
 Kind = Literal["region", "channel", "category", "sku"]
+
+
+class Queryable(Protocol):
+    """What these helpers need of a connection: a DuckDB connection, or a SQLAlchemy one behind an adapter."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
 
 _TABLES: dict[Kind, tuple[str, str, str, str]] = {
     # kind: (table, code column, zh name column, en name column)
@@ -29,6 +36,8 @@ _LABEL = {
     "channel": ("channel", "渠道"),
     "category": ("category", "品类"),
     "sku": ("product", "产品"),
+    "customer": ("customer", "客户"),
+    "rep": ("sales rep", "销售"),
 }
 _NOISE = ("地区", "大区", "区域", "区", "region", "china", "渠道", "channel", "品类", "category", " ")
 
@@ -48,7 +57,7 @@ class Member:
         return (self.code, self.name_zh, self.name_en, *self.aliases)
 
 
-def members(conn: duckdb.DuckDBPyConnection, kind: Kind) -> list[Member]:
+def members(conn: Queryable, kind: Kind) -> list[Member]:
     table, code, zh, en = _TABLES[kind]
     rows = conn.execute(f"SELECT DISTINCT {code}, {zh}, {en} FROM {table} ORDER BY 1").fetchall()
     aliases: dict[str, list[str]] = {}
@@ -67,9 +76,13 @@ def _key(text: str) -> str:
     return key
 
 
-def resolve(conn: duckdb.DuckDBPyConnection, kind: Kind, text: str) -> Member:
+def resolve(conn: Queryable, kind: Kind, text: str) -> Member:
     """The member whose code, name or alias matches `text` (exactly, else uniquely by prefix)."""
-    options = members(conn, kind)
+    return resolve_in(members(conn, kind), kind, text)
+
+
+def resolve_in(options: list[Member], kind: str, text: str) -> Member:
+    """`text` matched against known members; an unknown name is refused with the closest names, in both languages."""
     key = _key(text)
     if key:
         for m in options:
@@ -78,13 +91,26 @@ def resolve(conn: duckdb.DuckDBPyConnection, kind: Kind, text: str) -> Member:
         partial = [m for m in options if any(_key(n).startswith(key) or key in _key(n) for n in m.names[1:])]
         if len(partial) == 1:
             return partial[0]
-    en_label, zh_label = _LABEL[kind]
-    sample_en = ", ".join(f"{m.name_en} ({m.code})" for m in options[:12])
-    sample_zh = "、".join(f"{m.name_zh}（{m.code}）" for m in options[:12])
+    en_label, zh_label = _LABEL.get(kind, (kind, kind))
+    close = suggest(options, text)
+    shown = close or options[:12]
+    sample_en = ", ".join(f"{m.name_en} ({m.code})" for m in shown)
+    sample_zh = "、".join(f"{m.name_zh}（{m.code}）" for m in shown)
     raise ToolInputError(
-        en=f"I don't know the {en_label} '{text}'. Known: {sample_en}.",
-        zh=f"未找到{zh_label}“{text}”。可选：{sample_zh}。",
+        en=f"I don't know the {en_label} '{text}'. {'Did you mean' if close else 'Known'}: {sample_en}"
+           f"{'?' if close else '.'}",
+        zh=f"未找到{zh_label}“{text}”。{'您是不是指' if close else '可选'}：{sample_zh}{'？' if close else '。'}",
     )
+
+
+def suggest(options: list[Member], text: str, n: int = 3) -> list[Member]:
+    """The members whose names are closest to `text` (difflib), best first."""
+    by_name = {_key(name): m for m in options for name in m.names if _key(name)}
+    found: list[Member] = []
+    for name in difflib.get_close_matches(_key(text), list(by_name), n=n * 3, cutoff=0.5):
+        if by_name[name] not in found:
+            found.append(by_name[name])
+    return found[:n]
 
 
 def named_in_text(options: list[Member], text: str) -> list[Member]:
@@ -95,7 +121,9 @@ def named_in_text(options: list[Member], text: str) -> list[Member]:
     spans: list[tuple[int, int, Member]] = []
     names = sorted(((n, m) for m in options for n in m.names[1:] if n), key=lambda nm: -len(nm[0]))
     for name, member in names:
-        pattern = re.escape(name) if not name.isascii() else rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])"
+        # Latin names as whole words, plural allowed ("distributors"); Chinese names as substrings.
+        pattern = re.escape(name) if not name.isascii() else \
+            rf"(?<![A-Za-z0-9]){re.escape(name)}(?:s|es)?(?![A-Za-z0-9])"
         for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
             if all(hit.end() <= a or hit.start() >= b for a, b, _ in spans):
                 spans.append((hit.start(), hit.end(), member))
@@ -110,7 +138,7 @@ _COMPANY_SUFFIXES = re.compile(r"(集团|控股|股份|有限公司|公司|\s+(?
                                re.IGNORECASE)
 
 
-def customers(conn: duckdb.DuckDBPyConnection) -> list[Member]:
+def customers(conn: Queryable) -> list[Member]:
     """CRM customers with the short names people use: 美的 for 美的集团, Midea for Midea Group, Hema for
     "Freshippo (Hema)"."""
     rows = conn.execute("SELECT customer_id, name_zh, name_en FROM dim_customer ORDER BY 1").fetchall()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tools import check_compliance, draft_roi_report, route_request, sales_summary, search_knowledge
+from tools import analytics_query, check_compliance, draft_roi_report, route_request, search_knowledge
 from tools.base import Tool
 
 TOOLS: list[Tool] = [  # type: ignore[type-arg]
-    sales_summary.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL, route_request.TOOL,
+    analytics_query.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL, route_request.TOOL,
 ]
 
 

@@ -259,10 +259,27 @@ def _range(text: str, t: str, today: date) -> Period | None:
     return custom_period(first.start, last.end)
 
 
+# "since January", "自1月起", "1月以来", "从上个月开始": from the start of that period up to today.
+_SINCE = re.compile(r"since (.+)|(?:自|从)?\s*(.+?)\s*(?:以来|起至今|至今|起|开始|到现在|until now|to date)")
+_SINCE_BEFORE = re.compile(r"(?:(?<![a-z])since\s+|[自从]\s*)$")
+_SINCE_AFTER = re.compile(r"\s*(?:以来|起至今|至今|起|开始|到现在|until now|to date)")
+
+
+def _since(text: str, t: str, today: date) -> Period | None:
+    m = _SINCE.fullmatch(t)
+    first = _single(m.group(1) or m.group(2), today) if m else None
+    if first is None:
+        return None
+    if first.start > today:
+        q = quote(text)
+        raise ToolInputError(en=f"'{q}' starts in the future.", zh=f"“{q}”的开始时间在未来。")
+    return custom_period(first.start, today)
+
+
 def parse_period(text: str, today: date) -> Period:
     """Turn a period in the user's words (Chinese or English) into dates, relative to ``today``."""
     t = clean(text, "a time period", "时间段")
-    period = _single(t, today) or _range(text, t, today)
+    period = _single(t, today) or _range(text, t, today) or _since(text, t, today)
     if period is None:
         raise fail(text, "a time period", "时间段",
                    hint_en="Try e.g. 'last month', 'Q3 2025' or '2026-03'.",
@@ -353,7 +370,8 @@ _CANDIDATES = [re.compile(f"{_EDGE_START}(?:{p}){_EDGE_END}", re.ASCII) for p in
 
 # A bare year, or "may" / a short month name ("jan", "mar") without a year, is a period only right after
 # one of these words: "in 2025", "for May", "since Jan"; never "sold 2025 units" or "may I ask".
-_CONTEXT = re.compile(r"(?<![a-z])(?:in|on|during|for|of|since|from|until|till|through|to|between|by|before|after)"
+_CONTEXT = re.compile(r"(?<![a-z])(?:in|on|during|for|of|since|from|until|till|through|to|between|by|before|after|"
+                      r"over|across|and|vs|versus|than|with)"
                       r"\s+$", re.ASCII)
 _AMBIGUOUS_MONTH = re.compile(rf"(?<![a-z])(?:{_words(set(_MONTHS) - set(_MONTH_NAMES) | {'may'})})(?![a-z])")
 _HAS_YEAR = re.compile(rf"{_Y}|(?<![a-z])year(?![a-z])")
@@ -421,7 +439,25 @@ def find_periods(text: str, today: date) -> list[tuple[str, Period]]:
                 break
         else:
             pos += 1
-    return [(original(start, end), period) for start, end, period in _join_ranges(folded, found, original, today)]
+    joined = _join_ranges(folded, found, original, today)
+    return [(original(start, end), period) for start, end, period in _extend_since(folded, joined, original, today)]
+
+
+def _extend_since(folded: str, found: list[tuple[int, int, Period]], original: Callable[[int, int], str],
+                  today: date) -> list[tuple[int, int, Period]]:
+    """"since January" / "1月以来" / "自1月起": a period with a since-word around it runs up to today."""
+    out = []
+    for start, end, period in found:
+        before = _SINCE_BEFORE.search(folded, 0, start)
+        after = _SINCE_AFTER.match(folded, end)
+        if (before or after) and period.grain != "custom" and period.start <= today:
+            new_start = before.start() if before else start
+            new_end = after.end() if after else end
+            if since := _confirmed(original(new_start, new_end), today):
+                out.append((new_start, new_end, since))
+                continue
+        out.append((start, end, period))
+    return out
 
 
 def _join_ranges(folded: str, found: list[tuple[int, int, Period]], original: Callable[[int, int], str],

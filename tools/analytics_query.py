@@ -1,0 +1,185 @@
+"""analytics_query: managers' ad-hoc questions over the sales warehouse, answered with a finding, a table, a chart
+and (on request) the query used — always inside the asker's region scope."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from copilot.context import RequestContext
+from copilot.errors import ToolInputError
+from tools.analytics import chart, render
+from tools.analytics.memory import QueryMemory
+from tools.analytics.query import Query, Windows, compile_query, rows_from, windows
+from tools.analytics.semantic import TIME_GRAINS
+from tools.analytics.understand import AnalyticsArgs, understand, wants_query
+from tools.analytics.warehouse import Warehouse
+from tools.base import Attachment, Tool, ToolDeps, ToolOutput
+from tools.dims import Member
+
+log = logging.getLogger(__name__)
+CHART_SERIES = 8  # lines in one time-series chart
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """What the tool reads and writes: the warehouse, the per-conversation last query, chart files."""
+
+    warehouse: Warehouse
+    memory: QueryMemory
+    charts_dir: Path
+
+
+def analytics_query(args: AnalyticsArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
+    """Sales figures and rankings: revenue/销售额, units/销量, gross_margin/毛利, gross_margin_pct/毛利率, and the
+    pipeline (pipeline_amount/商机, won_amount/赢单金额, deal_count, win_rate/赢单率); grouped by region, channel,
+    category, sku, customer, rep or a time grain (week/month/quarter); compared with the previous period (环比) or
+    last year (同比); ranked ("top 10", "dropped most"). Follow-ups ("and by channel?") refine the last question.
+
+    Runs inside the asking user's region scope.
+    """
+    if deps.analytics is None:
+        raise ToolInputError(en="Analytics is not configured.", zh="未配置数据分析。")
+    an: Analytics = deps.analytics()
+    wh = an.warehouse
+    lookup = _lookup(wh, deps)
+    previous = an.memory.get(ctx.user.user_id, ctx.conversation_id)
+    query, defaults = understand(args, ctx, lookup, previous)
+    src = query.source
+    first, last = wh.coverage(src.name, src.date, src.from_clause)
+    _check_period(query, ctx, first, last)
+    win = windows(query, last)
+    started = time.perf_counter()
+    rows = rows_from(query, wh.run(compile_query(query, win)))
+    total = rows_from(query.model_copy(update={"by": (), "limit": 1}), wh.run(compile_query(
+        query.model_copy(update={"by": ()}), win)))[0] if query.by else rows[0]
+    ms = (time.perf_counter() - started) * 1000
+    an.memory.put(ctx.user.user_id, ctx.conversation_id, query)
+    return _output(query, win, rows, total, defaults, last, ctx, an, lookup, args.show_query, ms)
+
+
+def _lookup(wh: Warehouse, deps: ToolDeps) -> Any:
+    def lookup(kind: str) -> list[Member]:
+        if kind == "rep":
+            return [Member(u.user_id, u.name_zh, u.name_en) for u in deps.directory.list_users()
+                    if u.department == "sales"]
+        if kind == "sku":  # product codes are what people type: "SK-405", "X100"
+            return [Member(m.code, m.name_zh, m.name_en, (*m.aliases, m.code)) for m in wh.members(kind)]
+        return wh.members(kind)
+    return lookup
+
+
+def _check_period(query: Query, ctx: RequestContext, first: Any, last: Any) -> None:
+    if query.start > ctx.today and not query.source.forward:
+        raise ToolInputError(en=f"{query.period_label} has not started yet; I can only report on the past.",
+                             zh=f"{query.period_label} 尚未开始，只能查询已发生的数据。")
+    if first is None or last is None or query.start > last or query.end < first:
+        raise ToolInputError(
+            en=f"No data for {query.period_label}: the warehouse covers {first} to {last}.",
+            zh=f"{query.period_label} 没有数据：数据范围为 {first} 至 {last}。",
+        )
+
+
+def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[str, Any], defaults: list[str],
+            data_end: Any, ctx: RequestContext, an: Analytics, lookup: Any, show_query: bool,
+            ms: float) -> ToolOutput:
+    lang = ctx.lang
+    names: dict[str, dict[str, str]] = {d: {m.code: m.name(lang) for m in lookup(d)} for d in query.by
+                                        if d not in TIME_GRAINS}
+
+    def name_of(dim: str, code: str) -> str:
+        return names.get(dim, {}).get(code, code)
+
+    regions = lookup("region")
+    scope = _scope_label(list(query.regions), regions, lang, ctx)
+    filters = [name_of(k, v) if k in names else _member_name(lookup(k), v, lang) for k, v in query.filters.items()]
+    if filters:
+        scope += " · " + " · ".join(filters)
+    lines = [render.headline(query, rows, total, name_of, scope, lang), *render.table(query, rows, name_of, lang)]
+    lines += render.notes(query, win, defaults, data_end, lang)
+    sql = _sql_text(query, win, an.warehouse)
+    if show_query or wants_query(ctx.text):
+        lines.append(("查询语句：" if lang == "zh" else "Query used:") + f"\n```sql\n{sql}\n```")
+    attachments = []
+    if len(rows) >= 2:
+        path = _chart(query, rows, name_of, scope, an.charts_dir, ctx)
+        attachments.append(Attachment(kind="chart", path=str(path), title=render.chart_title(query, scope, lang)))
+    data = {"metric": query.metric, "by": list(query.by), "start": str(win.start), "end": str(win.end),
+            "compare": query.compare, "regions": list(query.regions), "filters": query.filters,
+            "rows": [{**r, "name": render.row_label(query, r, name_of)} for r in rows[:100]],
+            "total": total, "query_ms": round(ms, 1), "sql": sql}
+    applied = {"metric": query.metric, "period": query.period_label, "start": str(query.start), "end": str(query.end),
+               "window": [str(win.start), str(win.end)], "by": list(query.by), "regions": list(query.regions),
+               **query.filters, "compare": query.compare, "sort": query.sort, "limit": query.limit}
+    return ToolOutput(text="\n".join(lines), data=data, applied=applied, attachments=attachments)
+
+
+def _member_name(options: list[Member], code: str, lang: str) -> str:
+    member = next((m for m in options if m.code == code), None)
+    return member.name(lang) if member else code  # type: ignore[arg-type]
+
+
+def _scope_label(regions: list[str], known: list[Member], lang: str, ctx: RequestContext) -> str:
+    if sorted(regions) == sorted(m.code for m in known):
+        return "全国" if lang == "zh" else "All regions"
+    by_code = {m.code: m for m in known}
+    return ("、" if lang == "zh" else ", ").join(by_code[r].name(ctx.lang) for r in regions if r in by_code)
+
+
+def _sql_text(query: Query, win: Windows, wh: Warehouse) -> str:
+    stmt = compile_query(query, win)
+    return str(stmt.compile(dialect=wh.engine().dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _chart(query: Query, rows: list[dict[str, Any]], name_of: Any, scope: str, out_dir: Path,
+           ctx: RequestContext) -> Path:
+    """Bars for a ranking, lines for a time series (one line per member when there is a second grouping)."""
+    lang = ctx.lang
+    metric = query.metric_def
+    label = metric.name_in(lang)
+    time_dim = query.time_dim
+    if time_dim:
+        other = next((d for d in query.by if d != time_dim), None)
+        ticks = sorted({r["key"][time_dim] for r in rows})
+        series: dict[str, list[float | None]] = {}
+        for r in rows:
+            name = name_of(other, r["key"][other]) if other else label
+            if name not in series and len(series) >= CHART_SERIES:
+                continue
+            series.setdefault(name, [None] * len(ticks))[ticks.index(r["key"][time_dim])] = r["value"]
+        if query.compare != "none" and not other:
+            series[render.previous_word(query, lang)] = [None] * len(ticks)
+            for r in rows:
+                series[render.previous_word(query, lang)][ticks.index(r["key"][time_dim])] = r["previous"]
+        png = chart.render_png("line", render.chart_title(query, scope, lang), ticks, series, label,
+                               percent=metric.unit == "ratio")
+    else:
+        shown = rows[:20]
+        labels = [render.row_label(query, r, name_of) for r in shown]
+        bars: dict[str, list[float | None]] = {label: [r["value"] for r in shown]}
+        if query.compare != "none":
+            bars[render.previous_word(query, lang)] = [r["previous"] for r in shown]
+        png = chart.render_png("bar", render.chart_title(query, scope, lang), labels, bars, label,
+                               percent=metric.unit == "ratio")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{ctx.trace_id}-{query.metric}.png"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(png)
+    tmp.replace(path)
+    return path
+
+
+TOOL = Tool(
+    name="analytics_query",
+    args_model=AnalyticsArgs,
+    run=analytics_query,
+    examples=(
+        ("上季度各渠道的毛利率是多少?", {"metric": "gross_margin_pct", "period": "上季度", "by": ["channel"]}),
+        ("which region had the biggest revenue drop last month vs the month before?",
+         {"metric": "revenue", "period": "last month", "by": ["region"], "compare": "previous_period",
+          "sort": "change_asc"}),
+    ),
+)
