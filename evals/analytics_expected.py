@@ -99,7 +99,8 @@ _SHIFT = {"month": relativedelta(months=1), "quarter": relativedelta(months=3), 
 def windows(start: date, end: date, compare: str, last: date) -> tuple[Window, Window | None]:
     """(current, comparison) windows: end clipped to the source's last date, then shifted per the contract.
 
-    The comparison shifts the *clipped* end, so a year-to-date is compared with the same stretch a year earlier.
+    The comparison shifts the *clipped* end, so a year-to-date is compared with the same stretch a year earlier;
+    the end is shifted as "the day after, shifted, minus one day", so September 30 maps to August 31.
     """
     if end < start:
         raise ValueError(f"end {end} before start {start}")
@@ -108,12 +109,16 @@ def windows(start: date, end: date, compare: str, last: date) -> tuple[Window, W
         return (start, clipped), None
     if compare == "last_year":
         year = relativedelta(years=1)
-        return (start, clipped), (start - year, clipped - year)
+        return (start, clipped), (start - year, _shift_end(clipped, year))
     kind = _period_kind(start, end)
     if kind != "custom":
-        return (start, clipped), (start - _SHIFT[kind], clipped - _SHIFT[kind])
+        return (start, clipped), (start - _SHIFT[kind], _shift_end(clipped, _SHIFT[kind]))
     prev_end = start - timedelta(days=1)
     return (start, clipped), (prev_end - (clipped - start), prev_end)
+
+
+def _shift_end(end: date, shift: relativedelta) -> date:
+    return end + timedelta(days=1) - shift - timedelta(days=1)
 
 
 def _bucket(dates: pd.Series, grain: str) -> pd.Series:

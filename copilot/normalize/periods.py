@@ -371,8 +371,7 @@ _CANDIDATES = [re.compile(f"{_EDGE_START}(?:{p}){_EDGE_END}", re.ASCII) for p in
 # A bare year, or "may" / a short month name ("jan", "mar") without a year, is a period only right after
 # one of these words: "in 2025", "for May", "since Jan"; never "sold 2025 units" or "may I ask".
 _CONTEXT = re.compile(r"(?<![a-z])(?:in|on|during|for|of|since|from|until|till|through|to|between|by|before|after|"
-                      r"over|across|and|vs|versus|than|with)"
-                      r"\s+$", re.ASCII)
+                      r"over|across|and|vs|versus|than|with|against)\s+$", re.ASCII)
 _AMBIGUOUS_MONTH = re.compile(rf"(?<![a-z])(?:{_words(set(_MONTHS) - set(_MONTH_NAMES) | {'may'})})(?![a-z])")
 _HAS_YEAR = re.compile(rf"{_Y}|(?<![a-z])year(?![a-z])")
 
@@ -431,7 +430,9 @@ def find_periods(text: str, today: date) -> list[tuple[str, Period]]:
         ends = sorted({m.end() for p in _CANDIDATES if (m := p.match(folded, pos)) and m.end() > pos},
                       reverse=True)
         for end in ends:
-            if _needs_context(folded[pos:end]) and not _CONTEXT.search(folded, 0, pos):
+            # A bare year also opens a message: "2025 revenue against 2024".
+            opens = not folded[:pos].strip() and re.fullmatch(_Y, folded[pos:end]) is not None
+            if _needs_context(folded[pos:end]) and not opens and not _CONTEXT.search(folded, 0, pos):
                 continue
             if period := _confirmed(original(pos, end), today):
                 found.append((pos, end, period))

@@ -22,9 +22,10 @@ class QueryMemory:
         self._ready = False
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10)
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=10)
+        if not self._ready:
             conn.execute("CREATE TABLE IF NOT EXISTS analytics_last (thread TEXT PRIMARY KEY, query TEXT NOT NULL, "
                          "at TEXT NOT NULL)")
             self._ready = True

@@ -106,9 +106,10 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("revenue", "sales", "revenue", "销售额", "money", ("revenue",), _part("revenue"),
-           ("销售额", "营业额", "收入", "营收", "销售收入", "revenue", "sales value", "turnover", "sales")),
+           ("销售额", "营业额", "收入", "营收", "销售收入", "卖了多少钱", "多少钱", "卖了多少金额", "revenue",
+            "sales value", "turnover", "sales")),
     Metric("units", "sales", "units", "销量", "count", ("units",), _part("units"),
-           ("销量", "件数", "卖了多少", "卖出", "units", "volume", "how many", "unit sales", "sold")),
+           ("销量", "件数", "卖了多少", "卖出", "出货", "多少件", "units", "volume", "how many", "unit sales", "sold")),
     Metric("gross_margin", "sales", "gross margin", "毛利", "money", ("margin",), _part("margin"),
            ("毛利", "毛利额", "gross margin", "gross profit", "margin")),
     Metric("gross_margin_pct", "sales", "gross margin %", "毛利率", "ratio", ("margin", "revenue"),
@@ -151,11 +152,23 @@ DIM_WORDS: dict[str, tuple[str, ...]] = {
     "day": ("每天", "每日", "按天", "逐日", "日度", "daily", "by day", "per day", "each day"),
     "week": ("每周", "按周", "逐周", "周度", "各周", "每一周", "每个星期", "每星期", "weekly", "by week", "per week",
              "each week"),
-    "month": ("每月", "各月", "按月", "逐月", "月度", "每个月", "每一个月", "月份", "monthly", "by month", "per month",
+    "month": ("每月", "各月", "按月", "逐月", "月度", "每个月", "每一个月", "monthly", "by month", "per month",
               "each month", "month by month", "month-by-month"),
     "quarter": ("每季度", "各季度", "按季度", "每个季度", "每一季度", "分季度", "quarterly", "by quarter",
                 "per quarter", "each quarter", "quarter by quarter"),
     "year": ("每年", "各年", "按年", "年度对比", "每一年", "yearly", "by year", "per year", "each year", "annual"),
 }
+# Every grouping can also be said the regular way: 各/每个/各个/分/按/哪个/哪些 + noun, by/per/each/which + noun.
+_ZH_LEADS = ("各", "每个", "各个", "分", "按", "哪个", "哪些", "每一个")
+_EN_LEADS = ("by", "per", "each", "which", "every", "across")
+_NOUNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "region": (("区域", "地区", "大区", "区"), ("region",)), "channel": (("渠道",), ("channel",)),
+    "category": (("品类", "类目"), ("category",)), "sku": (("产品", "单品", "sku", "商品"), ("product", "sku", "item")),
+    "customer": (("客户",), ("customer", "account", "client")),
+    "rep": (("销售员", "销售代表", "销售人员"), ("rep", "sales rep", "salesperson", "seller")),
+}
+for _dim, (_zh, _en) in _NOUNS.items():
+    DIM_WORDS[_dim] = tuple(dict.fromkeys((*DIM_WORDS[_dim], *(lead + n for lead in _ZH_LEADS for n in _zh),
+                                           *(f"{lead} {n}" for lead in _EN_LEADS for n in _en))))
 # "趋势 / trend" asks for a time series; by month unless a grain is named.
 TREND_WORDS = ("趋势", "走势", "变化趋势", "trend", "over time")

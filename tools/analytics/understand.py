@@ -73,7 +73,7 @@ SORT_PATTERNS: tuple[tuple[Sort, str], ...] = (
                        r"|(?:降幅|跌幅|下降幅度|下滑幅度|下降比例)最大"),
     ("change_asc", rf"(?:biggest|largest|greatest|most)\s+{_W}(?:drop|decline|fall|decrease|loss)"
                    r"|(?:dropped|declined|fell|decreased|shrank|lost)\s+(?:the\s+)?most"
-                   r"|(?:下降|下滑|下跌|减少|跌|降|掉)得?最(?:多|狠|大)"),
+                   r"|(?:下降|下滑|下跌|减少|跌|降|掉)得?最(?:多|狠|大|厉害|严重|凶)"),
     ("change_pct_desc", rf"fastest[- ]grow|(?:by|highest|top|biggest|best)\s+{_W}growth|growth\s+rate|grew\s+fastest"
                         r"|(?:增长|增速)最快|增幅最大|涨幅最大|增长率|增速|按增长"),
     ("change_desc", rf"(?:biggest|largest|greatest|by)\s+{_W}(?:increase|gain|rise)"
@@ -97,6 +97,7 @@ def sort_named(text: str) -> Sort | None:
 _SHOW_QUERY = re.compile(r"\bsql\b|query (?:used|you ran)|show (?:me )?the query|how (?:was|is) (?:this|that|it) "
                          r"(?:computed|calculated)|查询语句|怎么算的|如何计算|计算口径", re.IGNORECASE)
 _TOP_N = re.compile(r"(?:top|bottom|best|worst|first|前|后|倒数)\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
+                    r"|最\S{0,6}?的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|名|款|家|位)"
                     r"|(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|名|款|家|位)?(?:最|表现最)", re.IGNORECASE)
 _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|那|那么|再|只看|仅看|"
                         r"只要|换成|改成|改为|按)|呢\s*[?？]?\s*$", re.IGNORECASE)
@@ -104,7 +105,8 @@ _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|only|just|now|then|sam
 _DIM_NOUNS: dict[str, tuple[str, ...]] = {
     "region": ("区域", "地区", "大区", "region"), "channel": ("渠道", "channel"), "category": ("品类", "category"),
     "sku": ("产品", "单品", "sku", "product"), "customer": ("客户", "customer", "account"),
-    "rep": ("销售员", "销售代表", "rep", "salesperson"), "week": ("周", "week"), "month": ("月", "month"),
+    "rep": ("销售员", "销售代表", "个销售", "位销售", "名销售", "rep", "salesperson", "seller"),
+    "week": ("周", "week"), "month": ("月", "month"),
     "quarter": ("季度", "quarter"), "day": ("每天", "daily"), "year": ("每年", "yearly", "annual"),
 }
 
@@ -347,7 +349,7 @@ def _compare_and_sort(args: AnalyticsArgs, text: str, by: Sequence[str], period:
 def _limit(text: str, by: Sequence[str]) -> int | None:
     m = _TOP_N.search(text)
     if m:
-        raw = m.group(1) or m.group(2)
+        raw = next(g for g in m.groups() if g)
         n = int(raw) if raw.isdigit() else int(cn2an.cn2an(raw.replace("两", "二"), "smart"))
         if 1 <= n <= 100:
             return n
