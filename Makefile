@@ -33,6 +33,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/agent_latency.py
+	$(BIN)/python bench/analytics_latency.py
 	$(BIN)/python bench/compliance_latency.py
 	$(BIN)/python bench/knowledge_latency.py
 	$(BIN)/python bench/roi_latency.py
