@@ -58,7 +58,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model
     forced = model.bind_tools(specs, tool_choice="required") if tools else model
-    forced_one = {t.name: model.bind_tools(specs, tool_choice=t.name) for t in tools if t.triggers}
+    forced_one = {t.name: model.bind_tools(specs, tool_choice=t.name) for t in tools if t.triggers or t.follow_ups}
     system = system_prompt()
 
     def invoke(runnable: Any, wire: list[AnyMessage]) -> AIMessage:
@@ -83,7 +83,8 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         ai = invoke(model if handed_back else bound, wire)  # handed back: a plain answer, no tool loop
         steps = state["steps"] + 1
         if tools and state["steps"] == 0:
-            triggered = [t.name for t in tools if t.triggers and t.triggered_by(ctx.request.text)]
+            before = _previous_tool(state["messages"])
+            triggered = [t.name for t in tools if t.name in forced_one and t.triggered_by(ctx.request.text, before)]
             chosen = {c["name"] for c in ai.tool_calls}
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.
@@ -177,6 +178,17 @@ def ungrounded_numbers(reply: str, context: list[AnyMessage]) -> set[str]:
     """
     seen = {n.replace(",", "") for m in context for n in _NUMBER.findall(str(m.content))}
     return {n.replace(",", "") for n in _NUMBER.findall(reply)} - seen
+
+
+def _previous_tool(messages: list[AnyMessage]) -> str | None:
+    """The tool that answered the conversation's previous turn, if any."""
+    last_user = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
+    for m in reversed(messages[:last_user]):
+        if isinstance(m, HumanMessage):
+            return None
+        if isinstance(m, AIMessage) and m.tool_calls:
+            return str(m.tool_calls[-1]["name"])
+    return None
 
 
 def _current_turn(messages: list[AnyMessage]) -> list[AnyMessage]:

@@ -107,7 +107,8 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
                                [{k: r.get(k) for k in fields} for r in want]) or ""
         score.rows.append({"id": item["id"], "lang": item["lang"], "type": item["type"], "text": item["turns"][-1],
                            "called": got is not None, "ok": got is not None and not why, "why": why,
-                           "seconds": seconds, "query_ms": got.get("query_ms") if got else None})
+                           "seconds": seconds, "query_ms": got.get("query_ms") if got else None,
+                           "applied": {k: v for k, v in (got or {}).items() if k not in ("rows", "total", "sql")}})
         if progress:
             progress(i + 1)
     return score

@@ -240,3 +240,27 @@ def test_a_pick_is_kept_when_the_words_name_it_or_name_several_tools() -> None:
 def test_a_plain_reply_to_a_triggering_message_becomes_the_tool() -> None:
     names, _ = _decide([AIMessage(content="Sure."), tool_call("check", word="t")], "Is this compliant?")
     assert names == ["check"]
+
+
+FOLLOW = Tool(name="figures", args_model=EchoArgs, run=echo, follow_ups=(r"^\s*and\b",))
+
+
+def test_follow_up_words_trigger_only_right_after_that_tool_answered() -> None:
+    saver = InMemorySaver()
+
+    def turn(script: list[Any], text: str) -> list[str]:
+        model = ScriptedChatModel(script=script)
+        graph = build_graph(model, [ECHO, FOLLOW], checkpointer=saver)
+        ctx = AgentContext(
+            request=RequestContext(user=USER, lang="en", conversation_id="f", today=date(2026, 11, 23), text=text),
+            deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
+            max_steps=4, max_tool_calls=3, tool_timeout_s=5.0, history_messages=6)
+        state = graph.invoke({"messages": [HumanMessage(content=text)], "steps": 0, "records": [],
+                              "attachments": [], "final": None}, config={"configurable": {"thread_id": "f"}},
+                             context=ctx)
+        return [r["name"] for r in state["records"]]
+
+    assert turn([tool_call("echo", word="a")], "and by channel?") == ["echo"]  # nothing before: the pick stands
+    assert turn([tool_call("figures", word="q")], "revenue by region") == ["figures"]
+    # right after `figures` answered, "and ..." goes back to it even when the model picks another tool
+    assert turn([tool_call("echo", word="b"), tool_call("figures", word="c")], "and by channel?") == ["figures"]

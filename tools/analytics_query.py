@@ -182,4 +182,13 @@ TOOL = Tool(
          {"metric": "revenue", "period": "last month", "by": ["region"], "compare": "previous_period",
           "sort": "change_asc"}),
     ),
+    triggers=(
+        r"销售额|销量|营收|营业额|毛利|赢单|签单金额|商机金额|商机数|成交金额|卖了多少|出货量",
+        r"\b(?:revenue|units sold|gross margin|gm ?%|win rate|pipeline|bookings|won amount|turnover)\b"
+        r"|\b(?:weekly|monthly|quarterly|total)\s+sales\b|\bsales\s+(?:of|in|by|for|last|this|since)\b",
+    ),
+    follow_ups=(
+        r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|that|those)\b",
+        r"^\s*(?:那|那么|再|只看|仅看|只要|换成|改成|改为|按|分|看看)|呢\s*[?？]?\s*$",
+    ),
 )

@@ -100,9 +100,14 @@ class Tool(Generic[A]):
     # Regexes over the user's message that make this tool the only sensible answer ("合规吗", "can I send"):
     # a plain reply to such a message is re-decided with this tool required (small models skip tools).
     triggers: tuple[str, ...] = field(default=())
+    # Regexes that count as triggers only right after this tool answered in the same conversation ("and by
+    # channel?", "只看华东" after an analytics answer).
+    follow_ups: tuple[str, ...] = field(default=())
 
-    def triggered_by(self, text: str) -> bool:
-        return any(re.search(p, text, re.IGNORECASE) for p in self.triggers)
+    def triggered_by(self, text: str, previous_tool: str | None = None) -> bool:
+        if any(re.search(p, text, re.IGNORECASE) for p in self.triggers):
+            return True
+        return previous_tool == self.name and any(re.search(p, text, re.IGNORECASE) for p in self.follow_ups)
 
     @property
     def description(self) -> str:

@@ -146,9 +146,9 @@ def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     if follow_up:
         assert previous is not None
         return _refine(previous, ctx, lookup, periods, metrics), notes
-    metric = metrics[0] if len(metrics) == 1 else args.metric
-    if len(metrics) > 1 and args.metric in metrics:
-        metric = args.metric
+    # The user's metric word decides; two named: the model's pick among them; none named: revenue (the model's
+    # guess for "how did we do" is no better than the default, and a wrong metric is a wrong answer).
+    metric = metrics[0] if len(metrics) == 1 else args.metric if args.metric in metrics else "revenue"
     source = SOURCES[METRICS[metric].source]
     by: list[Dim] = _dims(args, text, source.dims)
     if not (metrics or by or periods or _members_named(text, lookup, source.dims)):
@@ -156,6 +156,10 @@ def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     series = any(d in TIME_GRAINS for d in by)
     period = _span(periods, series) if periods else _period(args, ctx, [], metric, notes)
     filters, regions = _filters(args, ctx, lookup, source.dims)
+    if not _user_grouped(text, source.dims):
+        # A grouping the model added over a single value ("电商渠道的销售额", "my region") adds nothing.
+        by = [d for d in by if d not in filters and not (d == "region" and len(regions) == 1)]
+        series = any(d in TIME_GRAINS for d in by)
     if "rep" in source.dims and "rep" not in filters and _MINE.search(text) and ctx.user.department == "sales":
         filters["rep"] = ctx.user.user_id  # "my pipeline", "我的商机": the asker's own opportunities
     compare, sort = _compare_and_sort(args, text, by, period, default_compare="previous_period" if not by else "none")
@@ -240,6 +244,10 @@ def _refine(previous: Query, ctx: RequestContext, lookup: MemberLookup, periods:
             update["compare"] = "previous_period"
     log.info("follow-up refines the previous query with %s trace=%s", sorted(update), ctx.trace_id)
     return Query.model_validate({**previous.model_dump(), **update})
+
+
+def _user_grouped(text: str, allowed: Mapping[str, object]) -> bool:
+    return any(d in allowed or d in TIME_GRAINS for d in words_named(text, DIM_WORDS))
 
 
 def _dims(args: AnalyticsArgs, text: str, allowed: Mapping[str, object]) -> list[Dim]:
