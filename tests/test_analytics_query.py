@@ -197,3 +197,17 @@ def test_model_arguments_are_validated() -> None:
         AnalyticsArgs(period="Q3", unexpected="x")  # type: ignore[call-arg]
     with pytest.raises(ValueError):
         AnalyticsArgs(by=["region", "channel", "sku"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(("text", "start", "compare", "prev_start"), [
+    ("跟去年10月比，上个月哪个渠道营收同比下滑最多？", "2026-10-01", "last_year", "2025-10-01"),  # comparison first
+    ("Q1 2026 revenue compared to the previous quarter", "2026-01-01", "previous_period", "2025-10-01"),
+    ("How's GM% in H1 2026 versus H1 2025?", "2026-01-01", "last_year", "2025-01-01"),
+    ("10月份营收跟9月比是涨了还是跌了", "2026-10-01", "previous_period", "2026-09-01"),
+])
+def test_two_periods_say_what_is_compared(deps: ToolDeps, text: str, start: str, compare: str,
+                                          prev_start: str) -> None:
+    out = _ask(deps, text, metric="units")  # no metric word where none is named: revenue, not the model's guess
+    assert (out.data["start"], out.data["compare"]) == (start, compare)
+    assert f"{prev_start}" in out.text or prev_start in str(out.applied)
+    assert out.data["metric"] in ("revenue", "gross_margin_pct")

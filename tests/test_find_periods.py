@@ -120,3 +120,17 @@ def test_relative_periods_follow_today() -> None:
     [(span, period)] = find_periods("上个月的毛利率", date(2027, 1, 15))
     assert (span, period.label, period.start, period.end) == ("上个月", "2026-12", date(2026, 12, 1),
                                                                date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("show weekly sales since January", [("since January", "2026-01-01..2026-11-23")]),
+    ("华东区1月以来每周的销售额", [("1月以来", "2026-01-01..2026-11-23")]),
+    ("自3月起各渠道销量", [("自3月起", "2026-03-01..2026-11-23")]),
+    ("今年1到6月每个月的销售额", [("今年1到6月", "2026-01-01..2026-06-30")]),
+    ("2025年1至3月的销量", [("2025年1至3月", "2025-01-01..2025-03-31")]),
+    ("2025 revenue against 2024", [("2025", "2025"), ("2024", "2024")]),
+    ("华南 2025 每个季度 units", [("2025", "2025")]),
+    ("卖了2025件", []),
+])
+def test_since_month_ranges_and_bare_years(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(span, p.label) for span, p in find_periods(text, TODAY)] == found

@@ -250,7 +250,12 @@ def _range(text: str, t: str, today: date) -> Period | None:
     m = _RANGE.fullmatch(t)
     if not m:
         return None
-    first, last = _single(m.group(1), today), _single(m.group(2), today)
+    head = m.group(1)
+    if re.search(r"(?:\d|[一二三四五六七八九十])$", head) and re.search(r"月份?$", m.group(2)):
+        head += "月"  # "1到6月", "今年1至3月": the first month shares the second one's 月
+    first, last = _single(head, today), _single(m.group(2), today)
+    if first and last and first.grain == last.grain == "month" and _MONTH_ZH.fullmatch(m.group(2).strip()):
+        last = month_period(first.start.year, last.start.month)  # "2025年1至3月": March of 2025 too
     if first is None or last is None:
         return None
     if first.start > last.end:
@@ -365,6 +370,8 @@ _CANDIDATES = [re.compile(f"{_EDGE_START}(?:{p}){_EDGE_END}", re.ASCII) for p in
     rf"(?:{_words(_EN_OFFSET)})\s+(?:week|month|quarter|year)",                # last quarter (_EN_RELATIVE)
     rf"(?:last|past|previous|trailing)\s+(?:(?:{NUM})\s+)?(?:{_UNITS_EN})s?",  # last 30 days (_ROLLING)
     rf"(?<![接将])(?:最近|近|过去)\s*(?:{NUM})\s*(?:{_UNITS_ZH})",               # 最近30天, 近三个月; not 将近/接近
+    # 1到6月, 今年1至3月
+    rf"(?:(?:{_words(_YEAR_WORDS)})|{_Y}\s*年)?\s*(?:{_ZH_NUMBER})\s*(?:到|至|-|~)\s*(?:{_ZH_NUMBER})\s*月份?",
     _IN_YEAR,                                                                  # Q3, H1, 第三季度, 上半年, 3月, March
 )]
 
@@ -374,6 +381,9 @@ _CONTEXT = re.compile(r"(?<![a-z])(?:in|on|during|for|of|since|from|until|till|t
                       r"over|across|and|vs|versus|than|with|against)\s+$", re.ASCII)
 _AMBIGUOUS_MONTH = re.compile(rf"(?<![a-z])(?:{_words(set(_MONTHS) - set(_MONTH_NAMES) | {'may'})})(?![a-z])")
 _HAS_YEAR = re.compile(rf"{_Y}|(?<![a-z])year(?![a-z])")
+
+
+_UNIT_AFTER = re.compile(r"\s*(?:件|个|台|元|块|箱|瓶|万|亿|units?\b|pcs\b|pieces\b)")
 
 
 def _needs_context(span: str) -> bool:
@@ -430,8 +440,11 @@ def find_periods(text: str, today: date) -> list[tuple[str, Period]]:
         ends = sorted({m.end() for p in _CANDIDATES if (m := p.match(folded, pos)) and m.end() > pos},
                       reverse=True)
         for end in ends:
-            # A bare year also opens a message: "2025 revenue against 2024".
-            opens = not folded[:pos].strip() and re.fullmatch(_Y, folded[pos:end]) is not None
+            # A bare year also opens a message or follows Chinese text ("2025 revenue against 2024", "华南 2025 每个
+            # 季度"), unless a unit follows it ("2025件").
+            opens = (re.fullmatch(_Y, folded[pos:end]) is not None
+                     and (not folded[:pos].strip() or re.search(r"[\u4e00-\u9fff]\s*$", folded[:pos]) is not None)
+                     and not _UNIT_AFTER.match(folded, end))
             if _needs_context(folded[pos:end]) and not opens and not _CONTEXT.search(folded, 0, pos):
                 continue
             if period := _confirmed(original(pos, end), today):

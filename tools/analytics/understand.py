@@ -163,13 +163,15 @@ def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     if "rep" in source.dims and "rep" not in filters and _MINE.search(text) and ctx.user.department == "sales":
         filters["rep"] = ctx.user.user_id  # "my pipeline", "我的商机": the asker's own opportunities
     compare, sort = _compare_and_sort(args, text, by, period, default_compare="previous_period" if not by else "none")
-    if len(periods) == 2 and not series and not words_named(text, COMPARE_WORDS):
-        # "H1 2026 versus H1 2025", "10月和9月比": the second period says what to compare with.
-        first, second = periods[0][1], periods[1][1]
-        if second.start == first.start - relativedelta(years=1):
-            compare = "last_year"
-        elif second.end < first.start:
-            compare = "previous_period"
+    if len(periods) == 2 and not series:
+        # "H1 2026 versus H1 2025", "10月和9月比": the first period is asked about, the second is the comparison;
+        # "跟去年10月比，上个月…" names the comparison first.
+        (first_text, first), (_, second) = periods
+        if _VERSUS_BEFORE.search(text[:text.find(first_text)]):
+            first, second = second, first
+        period = first
+        if second.end < first.start and not words_named(text, COMPARE_WORDS):
+            compare = "last_year" if second.start == first.start - relativedelta(years=1) else "previous_period"
     return Query(metric=metric, by=tuple(by), regions=tuple(regions), filters=filters, start=period.start,
                  end=period.end, period_label=period.label, grain=period.grain, compare=compare, sort=sort,
                  limit=_limit(text, by)), notes
@@ -283,6 +285,7 @@ def _span(periods: list[tuple[str, Period]], series: bool) -> Period:
     return periods[0][1]
 
 
+_VERSUS_BEFORE = re.compile(r"(?:跟|和|与|同|较|比|compared\s+(?:to|with)|vs\.?|versus|against)\s*$", re.IGNORECASE)
 _MINE = re.compile(r"(?<![a-z])my(?![a-z])|我的|我这边|我自己|本人", re.IGNORECASE)
 
 
