@@ -15,7 +15,7 @@ from copilot.directory import Directory
 from copilot.errors import HandBack, PermissionDenied, ToolInputError
 from tests.conftest import TODAY
 from tools.analytics.memory import QueryMemory
-from tools.analytics.understand import AnalyticsArgs
+from tools.analytics.understand import AnalyticsArgs, fix_typos
 from tools.analytics.warehouse import QueryTimeout, TooManyRows, Warehouse
 from tools.analytics_query import Analytics, analytics_query
 from tools.base import ToolDeps
@@ -211,3 +211,9 @@ def test_two_periods_say_what_is_compared(deps: ToolDeps, text: str, start: str,
     assert (out.data["start"], out.data["compare"]) == (start, compare)
     assert f"{prev_start}" in out.text or prev_start in str(out.applied)
     assert out.data["metric"] in ("revenue", "gross_margin_pct")
+
+
+def test_typos_in_metric_and_grouping_words_are_repaired(deps: ToolDeps) -> None:
+    out = _ask(deps, "top 3 regoins by revnue in 2025?")
+    assert out.data["by"] == ["region"] and len(out.data["rows"]) == 3 and out.data["metric"] == "revenue"
+    assert fix_typos("regain the lead") == "regain the lead"  # not one slip from a word of ours

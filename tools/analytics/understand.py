@@ -7,6 +7,7 @@ period, comparison, ranking, "top 10"), names are resolved to codes against the 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -126,6 +127,22 @@ def words_named(text: str, table: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 MemberLookup = Callable[[str], list[Member]]
 
+# English words of the semantic layer, for typo repair: "pipline" -> "pipeline", "regoins" -> "regions".
+_VOCABULARY = sorted({w for ws in (*(m.words for m in METRICS.values()), *DIM_WORDS.values(), TREND_WORDS)
+                      for phrase in ws if phrase.isascii() for w in re.findall(r"[a-z]+", phrase.lower())
+                      if len(w) >= 5})
+
+
+def fix_typos(text: str) -> str:
+    """English words of five letters or more that are one slip away from a metric or grouping word, repaired."""
+    def repair(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word.lower() in _VOCABULARY:
+            return word
+        close = difflib.get_close_matches(word.lower(), _VOCABULARY, n=1, cutoff=0.85)
+        return close[0] if close else word
+    return re.sub(r"[A-Za-z]{5,}", repair, text)
+
 
 def wants_query(text: str) -> bool:
     """The user asked to see the SQL ("show the query", "查询语句")."""
@@ -135,9 +152,12 @@ def wants_query(text: str) -> bool:
 def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
                previous: Query | None) -> tuple[Query, list[str]]:
     """The resolved query and notes for the user (defaults taken, periods clipped)."""
-    text = ctx.text or ""
-    if not text.strip():
+    if not (ctx.text or "").strip():
         return from_args(args, ctx, lookup)
+    fixed = fix_typos(ctx.text)
+    if fixed != ctx.text:
+        ctx = ctx.model_copy(update={"text": fixed})
+    text = ctx.text
     metrics = words_named(text, {m.name: m.words for m in METRICS.values()})
     periods = find_periods(text, ctx.today) if text else []
     marker = bool(_FOLLOW_UP.search(text))
