@@ -160,6 +160,9 @@ def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     text = ctx.text
     metrics = words_named(text, {m.name: m.words for m in METRICS.values()})
     periods = find_periods(text, ctx.today) if text else []
+    if not periods and (bare := _BARE_YEAR.search(text)):
+        # In a question about figures a lone year is the year: "break down 2025 GM% by channel".
+        periods = [(bare.group(1), year_period(int(bare.group(1))))]
     marker = bool(_FOLLOW_UP.search(text))
     follow_up = previous is not None and (marker or (not metrics and not periods))
     notes: list[str] = []
@@ -306,6 +309,8 @@ def _span(periods: list[tuple[str, Period]], series: bool) -> Period:
 
 
 _VERSUS_BEFORE = re.compile(r"(?:跟|和|与|同|较|比|compared\s+(?:to|with)|vs\.?|versus|against)\s*$", re.IGNORECASE)
+_BARE_YEAR = re.compile(r"(?<![\d.\-/])(20\d{2})(?![\d.\-/]|\s*(?:件|个|台|元|块|箱|万|units?\b|pcs\b|pieces\b))",
+                        re.IGNORECASE)
 _MINE = re.compile(r"(?<![a-z])my(?![a-z])|我的|我这边|我自己|本人", re.IGNORECASE)
 
 
