@@ -217,3 +217,9 @@ def test_typos_in_metric_and_grouping_words_are_repaired(deps: ToolDeps) -> None
     out = _ask(deps, "top 3 regoins by revnue in 2025?")
     assert out.data["by"] == ["region"] and len(out.data["rows"]) == 3 and out.data["metric"] == "revenue"
     assert fix_typos("regain the lead") == "regain the lead"  # not one slip from a word of ours
+
+
+def test_a_region_the_model_read_through_a_typo_is_kept(deps: ToolDeps) -> None:
+    out = _ask(deps, "unts sold in Norht China last month", regions=["north"])
+    assert out.data["regions"] == ["north"] and out.data["metric"] == "units"
+    assert _ask(deps, "units sold last month", regions=["north"]).data["regions"] != ["north"]  # not named: scope

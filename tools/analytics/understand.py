@@ -363,8 +363,15 @@ def _filters(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
 
 
 def _mentioned(code: str, options: list[Member], text: str) -> bool:
+    """The model's pick is named in the message, exactly or with a slip ("Soth China", "Centrl China")."""
     member = next((m for m in options if m.code == code), None)
-    return member is not None and any(n.lower() in text.lower() for n in member.names if n)
+    if member is None:
+        return False
+    low = text.lower()
+    if any(n.lower() in low for n in member.names if n):
+        return True
+    words = {w for n in member.names for w in re.findall(r"[a-z]{4,}", n.lower())} - {"china"}
+    return any(difflib.get_close_matches(token, words, n=1, cutoff=0.75) for token in re.findall(r"[a-z]{3,}", low))
 
 
 def _compare_and_sort(args: AnalyticsArgs, text: str, by: Sequence[str], period: Period,
