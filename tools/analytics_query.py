@@ -15,7 +15,7 @@ from tools.analytics import chart, render
 from tools.analytics.memory import QueryMemory
 from tools.analytics.query import Query, Windows, compile_query, rows_from, windows
 from tools.analytics.semantic import TIME_GRAINS
-from tools.analytics.understand import AnalyticsArgs, understand, wants_query
+from tools.analytics.understand import FOLLOW_UP_PATTERNS, AnalyticsArgs, understand, wants_query
 from tools.analytics.warehouse import Warehouse
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
 from tools.dims import Member
@@ -187,8 +187,5 @@ TOOL = Tool(
         r"\b(?:revenue|units sold|gross margin|gm ?%|win rate|pipeline|bookings|won amount|turnover)\b"
         r"|\b(?:weekly|monthly|quarterly|total)\s+sales\b|\bsales\s+(?:of|in|by|for|last|this|since)\b",
     ),
-    follow_ups=(
-        r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|that|those)\b",
-        r"^\s*(?:那|那么|再|只看|仅看|只要|换成|改成|改为|按|分|看看)|呢\s*[?？]?\s*$",
-    ),
+    follow_ups=FOLLOW_UP_PATTERNS,
 )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tools.analytics.semantic import MEMBER_DIMS, METRICS, SOURCES, TIME_GRAINS, Metric, Source
+from tools.analytics.semantic import METRICS, SOURCES, TIME_GRAINS, Metric, Source
 
 Compare = Literal["none", "previous_period", "last_year"]
 Sort = Literal["value_desc", "value_asc", "change_desc", "change_asc", "change_pct_desc", "change_pct_asc",
@@ -180,5 +180,3 @@ def _sorted(rows: list[dict[str, Any]], query: Query) -> list[dict[str, Any]]:
     present.sort(key=lambda r: -r[field] if direction == "desc" else r[field])  # stable: key order kept on ties
     return present + missing
 
-
-DIMS: tuple[str, ...] = (*MEMBER_DIMS, *TIME_GRAINS)

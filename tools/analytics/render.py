@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from copilot import fmt
 from tools.analytics.query import Query, Windows
-from tools.analytics.semantic import DIM_NAMES, TIME_GRAINS, Metric
+from tools.analytics.semantic import DIM_NAMES, Metric
 
 Lang = Literal["zh", "en"]
 TABLE_ROWS = 12
@@ -137,6 +137,3 @@ def chart_title(query: Query, scope: str, lang: Lang) -> str:
     by = f"按{dims}" if lang == "zh" else f"by {dims}"
     return f"{scope} · {query.period_label} · {query.metric_def.name_in(lang)} {by}"
 
-
-def is_time(dim: str) -> bool:
-    return dim in TIME_GRAINS

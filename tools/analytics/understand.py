@@ -22,7 +22,7 @@ from copilot.context import RequestContext
 from copilot.errors import HandBack, ToolInputError
 from copilot.normalize import Period, find_periods, parse_period
 from copilot.normalize.periods import custom_period, month_period, year_period
-from tools.analytics.query import DIMS, Compare, Dim, Query, Sort
+from tools.analytics.query import Compare, Dim, Query, Sort
 from tools.analytics.semantic import DIM_NAMES, DIM_WORDS, METRICS, SOURCES, TIME_GRAINS, TREND_WORDS
 from tools.base import ToolArgs
 from tools.dims import Member, named_in_text, resolve_in
@@ -100,8 +100,12 @@ _SHOW_QUERY = re.compile(r"\bsql\b|query (?:used|you ran)|show (?:me )?the query
 _TOP_N = re.compile(r"(?:top|bottom|best|worst|first|前|后|倒数)\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})"
                     r"|最\S{0,6}?的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|名|款|家|位)"
                     r"|(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|名|款|家|位)?(?:最|表现最)", re.IGNORECASE)
-_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|那|那么|再|只看|仅看|"
-                        r"只要|换成|改成|改为|按)|呢\s*[?？]?\s*$", re.IGNORECASE)
+# A message that starts or ends like a follow-up refines the previous question (also the agent's follow-up triggers).
+FOLLOW_UP_PATTERNS = (
+    r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|that|those)\b",
+    r"^\s*(?:那|那么|再|只看|仅看|只要|换成|改成|改为|按|分|看看)|呢\s*[?？]?\s*$",
+)
+_FOLLOW_UP = re.compile("|".join(FOLLOW_UP_PATTERNS), re.IGNORECASE)
 # A grouping the model chose is kept when the user's message at least mentions its noun.
 _DIM_NOUNS: dict[str, tuple[str, ...]] = {
     "region": ("区域", "地区", "大区", "region"), "channel": ("渠道", "channel"), "category": ("品类", "category"),
@@ -399,4 +403,3 @@ def _limit(text: str, by: Sequence[str]) -> int | None:
     return None  # every group (the reply shows the first rows; the chart and data carry the rest)
 
 
-__all__ = ["DIMS", "AnalyticsArgs", "HandBack", "understand", "wants_query"]
