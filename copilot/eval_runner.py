@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -87,7 +88,6 @@ def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, 
 def routing(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
             report: Path | None = None) -> bool:
     """Tool routing through whole agent turns; side effects go to a throw-away copy of the data folder."""
-    import json
     import tempfile
 
     from agent.service import CopilotService
@@ -100,15 +100,9 @@ def routing(settings: Settings, out: Console, err: Console, *, data: Path | None
             bar.update(task, total=len(rows))
             score = suite.run(service, rows, progress=functools.partial(_advance, bar, task))
     metrics = score.metrics()
-    _table(out, f"routing · {len(rows)} requests · {settings.provider} {settings.model or 'embedded'}", metrics,
-           suite.THRESHOLDS)
-    for line in score.misses()[:show]:
-        out.print(line, markup=False)
-    if report:
-        report.write_text(json.dumps({"metrics": metrics, "rows": score.rows}, ensure_ascii=False, indent=1,
-                                     default=str), encoding="utf-8")
-        out.print(f"report: {report}")
-    return _verdict(err, "routing", suite.failures(metrics))
+    title = f"routing · {len(rows)} requests · {settings.provider} {settings.model or 'embedded'}"
+    return _conclude(out, err, "routing", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
+                     score.misses()[:show], score.rows, report)
 
 
 def _scratch(settings: Settings, scratch: Path) -> Settings:
@@ -140,14 +134,25 @@ def analytics(settings: Settings, out: Console, err: Console, *, data: Path | No
             bar.update(task, total=len(items))
             score = suite.run(service, items, seen, tables, progress=functools.partial(_advance, bar, task))
     metrics = score.metrics()
-    _table(out, f"analytics · {len(items)} questions · {settings.provider} {settings.model or 'embedded'}", metrics,
-           suite.THRESHOLDS)
-    for line in score.misses()[:show]:
+    title = f"analytics · {len(items)} questions · {settings.provider} {settings.model or 'embedded'}"
+    return _conclude(out, err, "analytics", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
+                     score.misses()[:show], score.rows, report)
+
+
+def _conclude(out: Console, err: Console, name: str, title: str, metrics: dict[str, float],
+              thresholds: dict[str, float], failures: list[str], misses: list[str], rows: list[dict[str, Any]],
+              report: Path | None) -> bool:
+    """Score table, the first misses, the JSON report if asked for, and the verdict against the thresholds."""
+    import json
+
+    _table(out, title, metrics, thresholds)
+    for line in misses:
         out.print(line, markup=False)
     if report:
-        suite.report(score, report)
+        report.write_text(json.dumps({"metrics": metrics, "rows": rows}, ensure_ascii=False, indent=1, default=str),
+                          encoding="utf-8")
         out.print(f"report: {report}")
-    return _verdict(err, "analytics", suite.failures(metrics))
+    return _verdict(err, name, failures)
 
 
 class _bar:

@@ -114,11 +114,6 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
     return score
 
 
-def report(score: AnalyticsScore, path: Path) -> None:
-    path.write_text(json.dumps({"metrics": score.metrics(), "rows": score.rows}, ensure_ascii=False, indent=1),
-                    encoding="utf-8")
-
-
 def _mean(values: Iterable[bool]) -> float:
     items = list(values)
     return float(np.mean(items)) if items else 0.0
