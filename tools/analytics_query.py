@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from copilot.context import RequestContext
 from copilot.errors import ToolInputError
@@ -52,13 +52,18 @@ def analytics_query(args: AnalyticsArgs, ctx: RequestContext, deps: ToolDeps) ->
     first, last = wh.coverage(src.name, src.date, src.from_clause)
     _check_period(query, ctx, first, last)
     win = windows(query, last)
+    stmt = compile_query(query, win)
     started = time.perf_counter()
-    rows = rows_from(query, wh.run(compile_query(query, win)))
-    total = rows_from(query.model_copy(update={"by": (), "limit": 1}), wh.run(compile_query(
-        query.model_copy(update={"by": ()}), win)))[0] if query.by else rows[0]
+    rows = rows_from(query, wh.run(stmt))
+    if query.by:
+        whole = query.model_copy(update={"by": ()})
+        total = rows_from(whole, wh.run(compile_query(whole, win)))[0]
+    else:
+        total = rows[0]
     ms = (time.perf_counter() - started) * 1000
     an.memory.put(ctx.user.user_id, ctx.conversation_id, query)
-    return _output(query, win, rows, total, defaults, last, ctx, an, lookup, args.show_query, ms)
+    sql = str(stmt.compile(dialect=wh.engine().dialect, compile_kwargs={"literal_binds": True}))
+    return _output(query, win, rows, total, defaults, last, ctx, an, lookup, args.show_query, ms, sql)
 
 
 def _lookup(wh: Warehouse, deps: ToolDeps) -> Any:
@@ -84,23 +89,25 @@ def _check_period(query: Query, ctx: RequestContext, first: Any, last: Any) -> N
 
 
 def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[str, Any], defaults: list[str],
-            data_end: Any, ctx: RequestContext, an: Analytics, lookup: Any, show_query: bool,
-            ms: float) -> ToolOutput:
+            data_end: Any, ctx: RequestContext, an: Analytics, lookup: Any, show_query: bool, ms: float,
+            sql: str) -> ToolOutput:
     lang = ctx.lang
-    names: dict[str, dict[str, str]] = {d: {m.code: m.name(lang) for m in lookup(d)} for d in query.by
-                                        if d not in TIME_GRAINS}
+    names: dict[str, dict[str, str]] = {}
 
     def name_of(dim: str, code: str) -> str:
-        return names.get(dim, {}).get(code, code)
+        """A member's name in the user's language (time keys and unknown codes as they are)."""
+        if dim in TIME_GRAINS:
+            return code
+        if dim not in names:
+            names[dim] = {m.code: m.name(lang) for m in lookup(dim)}
+        return names[dim].get(code, code)
 
-    regions = lookup("region")
-    scope = _scope_label(list(query.regions), regions, lang, ctx)
-    filters = [name_of(k, v) if k in names else _member_name(lookup(k), v, lang) for k, v in query.filters.items()]
+    scope = _scope_label(list(query.regions), lookup("region"), lang)
+    filters = [name_of(k, v) for k, v in query.filters.items()]
     if filters:
         scope += " · " + " · ".join(filters)
     lines = [render.headline(query, rows, total, name_of, scope, lang), *render.table(query, rows, name_of, lang)]
     lines += render.notes(query, win, defaults, data_end, lang)
-    sql = _sql_text(query, win, an.warehouse)
     if show_query or wants_query(ctx.text):
         lines.append(("查询语句：" if lang == "zh" else "Query used:") + f"\n```sql\n{sql}\n```")
     attachments = []
@@ -117,21 +124,11 @@ def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[
     return ToolOutput(text="\n".join(lines), data=data, applied=applied, attachments=attachments)
 
 
-def _member_name(options: list[Member], code: str, lang: str) -> str:
-    member = next((m for m in options if m.code == code), None)
-    return member.name(lang) if member else code  # type: ignore[arg-type]
-
-
-def _scope_label(regions: list[str], known: list[Member], lang: str, ctx: RequestContext) -> str:
+def _scope_label(regions: list[str], known: list[Member], lang: Literal["zh", "en"]) -> str:
     if sorted(regions) == sorted(m.code for m in known):
         return "全国" if lang == "zh" else "All regions"
     by_code = {m.code: m for m in known}
-    return ("、" if lang == "zh" else ", ").join(by_code[r].name(ctx.lang) for r in regions if r in by_code)
-
-
-def _sql_text(query: Query, win: Windows, wh: Warehouse) -> str:
-    stmt = compile_query(query, win)
-    return str(stmt.compile(dialect=wh.engine().dialect, compile_kwargs={"literal_binds": True}))
+    return ("、" if lang == "zh" else ", ").join(by_code[r].name(lang) for r in regions if r in by_code)
 
 
 def _chart(query: Query, rows: list[dict[str, Any]], name_of: Any, scope: str, out_dir: Path,

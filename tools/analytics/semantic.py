@@ -17,8 +17,6 @@ SourceName = Literal["sales", "pipeline"]
 Unit = Literal["money", "count", "ratio"]
 TimeGrain = Literal["day", "week", "month", "quarter", "year"]
 TIME_GRAINS: tuple[TimeGrain, ...] = ("day", "week", "month", "quarter", "year")
-MemberDim = Literal["region", "channel", "category", "sku", "customer", "rep"]
-MEMBER_DIMS: tuple[MemberDim, ...] = ("region", "channel", "category", "sku", "customer", "rep")
 
 # Lightweight table handles: column names only, no reflection, no I/O.
 fact_sales = sa.table("fact_sales", *(sa.column(c) for c in (

@@ -22,7 +22,7 @@ from copilot.context import RequestContext
 from copilot.errors import HandBack, ToolInputError
 from copilot.normalize import Period, find_periods, parse_period
 from copilot.normalize.periods import custom_period, month_period, year_period
-from tools.analytics.query import Compare, Dim, Query, Sort
+from tools.analytics.query import FILTER_KINDS, Compare, Dim, Query, Sort
 from tools.analytics.semantic import DIM_NAMES, DIM_WORDS, METRICS, SOURCES, TIME_GRAINS, TREND_WORDS
 from tools.base import ToolArgs
 from tools.dims import Member, named_in_text, resolve_in
@@ -217,7 +217,7 @@ def from_args(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup) ->
     regions = lookup("region")
     scoped = ctx.scoped_regions(list(args.regions or []), [m.code for m in regions], _labels(regions))
     filters = {}
-    for kind in ("channel", "category", "sku", "customer", "rep"):
+    for kind in FILTER_KINDS:
         value = getattr(args, kind)
         if value and kind not in source.dims:
             raise ToolInputError(en=f"{METRICS[args.metric].en} has no {DIM_NAMES[kind][0]}.",
@@ -257,7 +257,7 @@ def _refine(previous: Query, ctx: RequestContext, lookup: MemberLookup, periods:
         update["regions"] = tuple(ctx.scoped_regions(named_regions, [m.code for m in lookup("region")],
                                                      _labels(lookup("region"))))
     filters = dict(update.get("filters", previous.filters))  # type: ignore[call-overload]
-    for kind in ("channel", "category", "sku", "customer", "rep"):
+    for kind in FILTER_KINDS:
         if kind in source.dims:
             named = named_in_text(lookup(kind), text)
             if len(named) == 1:
@@ -352,7 +352,7 @@ def _filters(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     asked = named_regions or [r for r in (args.regions or []) if _mentioned(r, regions, text)]
     scoped = ctx.scoped_regions(asked, [m.code for m in regions], _labels(regions))
     filters: dict[str, str] = {}
-    for kind in ("channel", "category", "sku", "customer", "rep"):
+    for kind in FILTER_KINDS:
         options = lookup(kind) if kind in dims else []
         named = named_in_text(options, text)
         value = getattr(args, kind)

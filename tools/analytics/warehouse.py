@@ -63,10 +63,6 @@ class Warehouse:
         self._members: dict[str, list[Member]] = {}
         self._coverage: dict[str, tuple[date | None, date | None]] = {}
 
-    @property
-    def dialect(self) -> str:
-        return self.engine().dialect.name
-
     def engine(self) -> sa.Engine:
         with self._lock:
             if self._engine is None:
