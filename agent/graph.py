@@ -84,7 +84,8 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         steps = state["steps"] + 1
         if tools and state["steps"] == 0:
             before = _previous_tool(state["messages"])
-            triggered = [t.name for t in tools if t.name in forced_one and t.triggered_by(ctx.request.text, before)]
+            fired = [t for t in tools if t.name in forced_one and t.triggered_by(ctx.request.text, before)]
+            triggered = [t.name for t in fired if not any(t.name in o.outranks for o in fired)]
             chosen = {c["name"] for c in ai.tool_calls}
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.

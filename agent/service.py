@@ -33,6 +33,8 @@ from tools.analytics_query import Analytics
 from tools.base import Attachment, Tool, ToolDeps
 from tools.compliance.model import Finding
 from tools.compliance.packs import load_checker
+from tools.forecast.store import RunCache
+from tools.query_forecast import Forecasting
 from tools.registry import TOOLS
 from tools.routing.desk import TicketDesk
 
@@ -60,8 +62,10 @@ class CopilotService:
             reports_dir=settings.data_dir / "reports",
             tickets=self.tickets,
             analytics=self.analytics,
+            forecasting=self.forecasting,
         )
         self._analytics: Analytics | None = None
+        self._forecasting: Forecasting | None = None
         self._knowledge: KnowledgeBase | None = None
         self._desk: TicketDesk | None = None
         self._model = model
@@ -131,6 +135,13 @@ class CopilotService:
                     charts_dir=s.data_dir / "charts",
                 )
             return self._analytics
+
+    def forecasting(self) -> Forecasting:
+        """query_forecast's stored runs (reloaded when `copilot forecast refresh` replaces them) and chart folder."""
+        with self._lock:
+            if self._forecasting is None:
+                self._forecasting = Forecasting(RunCache(self.settings.data_dir), self.settings.data_dir / "charts")
+            return self._forecasting
 
     def transcriber(self) -> Transcriber:
         with self._lock:

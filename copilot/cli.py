@@ -48,8 +48,9 @@ def _fail(exc: BaseException, text: str = "") -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="random seed of the demo company")] = 20261123,
     model: Annotated[bool, typer.Option(help="also assemble and verify the embedded model")] = True,
+    forecast: Annotated[bool, typer.Option(help="also precompute the sales forecasts (about 1.5 minutes)")] = True,
 ) -> None:
-    """Build the embedded demo company (warehouse, directory, knowledge base) from a fixed seed."""
+    """Build the embedded demo company (warehouse, directory, knowledge base, forecasts) from a fixed seed."""
     from copilot.demo import build_demo
 
     settings = _settings()
@@ -66,6 +67,10 @@ def demo(
     from knowledge.factory import DEMO_CORPUS
 
     _ingest(settings, [DEMO_CORPUS], force=False, label="demo knowledge base")
+    if forecast:
+        from copilot.cli_forecast import refresh_forecasts
+
+        refresh_forecasts(settings)
     if model and settings.provider == "local":
         if settings.model_path is None:
             _prepare_model(settings)
@@ -321,11 +326,13 @@ def users() -> None:
 
 
 def _add_subcommands() -> None:
+    from copilot.cli_forecast import forecast_app
     from copilot.cli_tickets import tickets_app
     from copilot.cli_warehouse import warehouse_app
 
     app.add_typer(tickets_app, name="tickets")
     app.add_typer(warehouse_app, name="warehouse")
+    app.add_typer(forecast_app, name="forecast")
 
 
 _add_subcommands()

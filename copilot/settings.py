@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     analytics_timeout_s: float = Field(10.0, gt=0, le=300, description="time limit of one analytics query (seconds)")
     analytics_max_rows: int = Field(5000, ge=10, le=100_000, description="most result rows one analytics query may "
                                                                          "return")
+    forecast_horizon_weeks: int = Field(39, ge=4, le=52, description="weeks `copilot forecast refresh` forecasts "
+                                                                      "ahead (39 = about nine months)")
+    forecast_windows: int = Field(8, ge=3, le=30, description="earlier origins the refresh re-forecasts from, for "
+                                                              "calibrated intervals and the bias history")
+    forecast_window_spacing_weeks: int = Field(6, ge=1, le=13, description="weeks between those origins")
     timezone: str = Field("Asia/Shanghai", description="time zone for deadlines written without one (IANA name)")
     sla_tick_s: float = Field(30.0, gt=0, le=3600, description="how often `copilot serve` checks SLA reminders and "
                                                                "breaches (seconds)")

@@ -57,7 +57,7 @@ def test_invalid_settings_exit_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 def test_demo_builds_and_users_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "d"))
-    result = runner.invoke(app, ["demo", "--no-model"])
+    result = runner.invoke(app, ["demo", "--no-model", "--no-forecast"])
     assert result.exit_code == 0, result.output
     assert "7 regions" in result.stdout and (tmp_path / "d" / "warehouse.duckdb").exists()
     listed = runner.invoke(app, ["users"])

@@ -75,6 +75,8 @@ class ToolDeps:
     tickets: Callable[[], Any] | None = None
     # analytics_query's warehouse engine, follow-up memory and chart folder (tools.analytics_query.Analytics).
     analytics: Callable[[], Any] | None = None
+    # query_forecast's stored runs and chart folder (tools.query_forecast.Forecasting).
+    forecasting: Callable[[], Any] | None = None
 
     def warehouse(self) -> duckdb.DuckDBPyConnection:
         if not self.warehouse_path.exists():
@@ -103,6 +105,8 @@ class Tool(Generic[A]):
     # Regexes that count as triggers only right after this tool answered in the same conversation ("and by
     # channel?", "只看华东" after an analytics answer).
     follow_ups: tuple[str, ...] = field(default=())
+    # Tools whose triggers yield to this tool's when both fire ("销量预测" names a metric and asks for a forecast).
+    outranks: tuple[str, ...] = field(default=())
 
     def triggered_by(self, text: str, previous_tool: str | None = None) -> bool:
         if any(re.search(p, text, re.IGNORECASE) for p in self.triggers):

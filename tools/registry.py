@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from tools import analytics_query, check_compliance, draft_roi_report, route_request, search_knowledge
+from tools import (
+    analytics_query,
+    check_compliance,
+    draft_roi_report,
+    query_forecast,
+    route_request,
+    search_knowledge,
+)
 from tools.base import Tool
 
 TOOLS: list[Tool] = [  # type: ignore[type-arg]
-    analytics_query.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL, route_request.TOOL,
+    query_forecast.TOOL, analytics_query.TOOL, check_compliance.TOOL, search_knowledge.TOOL, draft_roi_report.TOOL,
+    route_request.TOOL,
 ]
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from copilot.demo.catalog import SALES_END, SALES_START
 
-CNY_DAYS: dict[int, date] = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17)}
+CNY_DAYS: dict[int, date] = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
+                             2027: date(2027, 2, 6)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def _promotions() -> tuple[Promotion, ...]:
             pct: float) -> None:
         out.append(Promotion(pid, zh, en, start, end, channel, category, pct))
 
-    for y in (2023, 2024, 2025):
+    for y in (2023, 2024, 2025, 2026):
         add(f"P{y}-1111", f"双11狂欢节 {y}", f"Singles' Day {y}", _d(y, 11, 1), _d(y, 11, 11),
             "ecommerce", None, 25.0)
         add(f"P{y}-1212", f"双12年终盛典 {y}", f"Double 12 {y}", _d(y, 12, 10), _d(y, 12, 12),
@@ -102,6 +103,7 @@ def _promotions() -> tuple[Promotion, ...]:
     for y in (2024, 2025):
         add(f"P{y}-AW", f"秋冬护肤季 {y}", f"Autumn-Winter Skincare Week {y}", _d(y, 10, 15),
             _d(y, 10, 31), None, "skincare", 10.0)
+    # Promotions after the sales history are the plan for the coming year (query_forecast's what-if changes them).
     return tuple(sorted(out, key=lambda p: (p.start, p.promo_id)))
 
 

@@ -21,7 +21,7 @@ _COLOURS = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#
 
 
 @functools.cache
-def _font_family() -> list[str]:
+def font_family() -> list[str]:
     import matplotlib
     from matplotlib import font_manager
 
@@ -47,7 +47,7 @@ def render_png(kind: Kind, title: str, labels: Sequence[str], series: Mapping[st
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    family = _font_family()
+    family = font_family()
     fig = Figure(figsize=(7.2, 3.8), dpi=100)
     ax = fig.add_subplot()
     for text in (ax.title, ax.xaxis.label, ax.yaxis.label):

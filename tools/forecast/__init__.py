@@ -1,0 +1,1 @@
+"""query_forecast: forecasting engine, stored forecasts, question understanding."""
