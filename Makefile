@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 ASK_ZH ?= 2026年10月华东区的销售额是多少?
 ASK_EN ?= Revenue by channel in South China for Q3 2026?
 ASK_CHECK ?= 这段话合规吗：我们是全国第一的品牌，保证节省50%成本，今天下单打7折
+ASK_FORECAST ?= 下个月华南区洗发水的销量预测?
 
 .PHONY: setup demo test lint bench clean
 
@@ -25,6 +26,7 @@ demo: setup
 	$(BIN)/copilot ask "$(ASK_ZH)" --user demo.manager
 	$(BIN)/copilot ask "$(ASK_EN)" --user demo.director
 	$(BIN)/copilot ask "$(ASK_CHECK)" --user demo.rep
+	$(BIN)/copilot ask "$(ASK_FORECAST)" --user demo.director
 
 lint: setup
 	$(BIN)/ruff check .

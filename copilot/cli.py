@@ -256,16 +256,16 @@ def transcribe(
 
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing "
-                                                         "or analytics")] = "compliance",
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, analytics "
+                                                         "or forecast")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl (default: the shipped sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
     translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
     limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
-    report: Annotated[Path | None, typer.Option(help="routing, analytics: also write every case and score "
-                                                             "as JSON here")] = None,
+    report: Annotated[Path | None, typer.Option(help="routing, analytics, forecast: also write every case and "
+                                                             "score as JSON here")] = None,
 ) -> None:
     """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
     from copilot import eval_runner
@@ -282,9 +282,11 @@ def eval_suite(
             ok = eval_runner.routing(settings, out, err, data=data, limit=limit, show=show, report=report)
         elif suite == "analytics":
             ok = eval_runner.analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
+        elif suite == "forecast":
+            ok = eval_runner.forecast(settings, out, err, data=data, report=report)
         else:
             err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice, routing, "
-                      "analytics[/red]")
+                      "analytics, forecast[/red]")
             raise typer.Exit(2)
     except CopilotError as exc:
         _fail(exc)

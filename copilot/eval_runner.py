@@ -155,6 +155,29 @@ def _conclude(out: Console, err: Console, name: str, title: str, metrics: dict[s
     return _verdict(err, name, failures)
 
 
+def forecast(settings: Settings, out: Console, err: Console, *, data: Path | None, report: Path | None) -> bool:
+    import json
+    import tempfile
+
+    from evals import forecast as suite
+
+    with tempfile.TemporaryDirectory() as scratch, _bar(err, "forecast backtest") as (bar, task):
+        bar.update(task, total=100)
+        metrics, scores = suite.run(suite.panel_of(data, Path(scratch)),
+                                    progress=lambda _label, frac: bar.update(task, completed=round(frac * 100)))
+    name = "walmart" if data is None else data.name
+    _table(out, f"forecast · {name} · h=8 · {len(scores.origins)} origins · {scores.seconds} s", metrics,
+           suite.THRESHOLDS)
+    for row in scores.table():
+        out.print(f"  {row['model']:<10} WAPE {row['wape_pct']:6.2f}%  MASE {row['mase']:.3f}  bias "
+                  f"{row['bias_pct']:+.2f}%", markup=False)
+    if report:
+        report.write_text(json.dumps({"metrics": metrics, "models": scores.table(), "origins": scores.origins},
+                                     indent=1), encoding="utf-8")
+        out.print(f"report: {report}")
+    return _verdict(err, name, suite.failures(metrics))
+
+
 class _bar:
     def __init__(self, console: Console, label: str) -> None:
         self._progress = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -14,6 +14,7 @@ from copilot.settings import Settings, load_settings
 from tests.fakes import ScriptedChatModel
 
 TODAY = date(2026, 11, 23)
+FORECAST_SKUS = ("SH-101", "SH-102", "BW-201", "X200")
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +22,24 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo")
     build_demo(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def forecast_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stored forecast run of the demo warehouse for four SKUs (the whole refresh takes ~10 s)."""
+    import duckdb
+
+    from tools.forecast import store
+    from tools.forecast.panel import build_panel
+    from tools.forecast.source import from_warehouse
+
+    with duckdb.connect(str(demo_dir / "warehouse.duckdb"), read_only=True) as conn:
+        hist = from_warehouse(conn)
+    rows = hist.rows[hist.rows["sku"].isin(FORECAST_SKUS)]
+    panel = build_panel(rows, 39, plan=hist.plan, list_price=hist.list_price, unit_cost=hist.unit_cost)
+    folder = tmp_path_factory.mktemp("forecast-data")
+    store.refresh(panel, folder, windows=4, spacing=6, source="warehouse")
+    return folder
 
 
 @pytest.fixture

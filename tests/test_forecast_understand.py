@@ -134,9 +134,10 @@ def test_metric_word_overrules_model() -> None:
     assert q.defaults == ()
 
 
-def test_model_metric_fills_gap_without_default_note() -> None:
-    q = ask("next month forecast for shampoo", metric="revenue")
-    assert (q.metric, q.defaults) == ("revenue", ())
+def test_the_model_metric_counts_only_without_a_message() -> None:
+    q = ask("next month forecast for shampoo", metric="revenue")  # no metric word: units, said aloud
+    assert (q.metric, q.defaults) == ("units", ("metric: units",))
+    assert direct(metric="revenue", period="next month").metric == "revenue"
 
 
 def test_platform_is_not_units() -> None:
@@ -361,3 +362,8 @@ def test_direct_call_bad_period_refused() -> None:
 def test_placeholder_args_are_not_values() -> None:
     q = direct(region="all", channel="none")
     assert (q.regions, q.filters) == ((), {})
+
+
+def test_a_name_the_model_put_in_the_wrong_field_is_dropped_not_refused() -> None:
+    q = ask("下个月华南区洗发水的销量预测?", region="华南", channel="洗发水")
+    assert q.filters == {"category": "shampoo"} and q.regions == ("south",)

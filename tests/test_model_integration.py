@@ -16,10 +16,11 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def real(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CopilotService]:
+def real(demo_dir: Path, forecast_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CopilotService]:
     data = tmp_path_factory.mktemp("real")
     for name in ("warehouse.duckdb", "ops.sqlite"):
         (data / name).symlink_to(demo_dir / name)
+    (data / "forecast").symlink_to(forecast_dir / "forecast")
     service = CopilotService(load_settings(data_dir=data, today=TODAY))
     service.warm_up()
     yield service
@@ -42,6 +43,25 @@ def test_data_questions_call_the_tool_with_grounded_arguments(
     assert reply.tool_calls[0].ok and reply.tool_calls[0].args.get("regions") == regions
     assert reply.reply.startswith(starts), reply.reply
     assert label in reply.reply
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "applied"),
+    [
+        ("demo.director", "下个月华南区洗发水的销量预测?",
+         {"kind": "forecast", "period": "2026-12", "regions": ["south"], "category": "shampoo"}),
+        ("demo.director", "what if we cancel the 618 promotion — effect on Q2 revenue and margin?",
+         {"kind": "what_if", "period": "2027-Q2", "promotion": "618", "metric": "revenue"}),
+        ("demo.manager", "how biased were last quarter's forecasts for my region?",
+         {"kind": "bias", "period": "2026-Q3", "regions": ["east"]}),
+    ],
+)
+def test_forecast_questions_call_query_forecast(real: CopilotService, user: str, text: str,
+                                                applied: dict[str, object]) -> None:
+    reply = real.ask(user, text)
+    assert [c.name for c in reply.tool_calls] == ["query_forecast"], reply
+    call = reply.tool_calls[0]
+    assert call.ok and {k: call.args.get(k) for k in applied} == applied, call
 
 
 def test_greeting_calls_no_tool_and_answers_in_chinese(real: CopilotService) -> None:

@@ -1,4 +1,4 @@
-"""query_forecast end to end on a stored run of the demo warehouse (four SKUs, so the refresh takes seconds)."""
+"""query_forecast end to end on a stored run of the demo warehouse (four SKUs: conftest.forecast_dir)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -19,28 +18,13 @@ from tests.conftest import TODAY
 from tests.fakes import ScriptedChatModel, tool_call
 from tools.base import ToolDeps
 from tools.forecast import answers, store
-from tools.forecast.panel import build_panel
-from tools.forecast.source import from_warehouse
 from tools.forecast.understand import ForecastArgs
 from tools.query_forecast import Forecasting, query_forecast
 
-SKUS = ("SH-101", "SH-102", "BW-201", "X200")
-
-
-@pytest.fixture(scope="module")
-def run_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with duckdb.connect(str(demo_dir / "warehouse.duckdb"), read_only=True) as conn:
-        hist = from_warehouse(conn)
-    rows = hist.rows[hist.rows["sku"].isin(SKUS)]
-    panel = build_panel(rows, 39, plan=hist.plan, list_price=hist.list_price, unit_cost=hist.unit_cost)
-    folder = tmp_path_factory.mktemp("forecast-data")
-    store.refresh(panel, folder, windows=4, spacing=6, source="warehouse")
-    return folder
-
 
 @pytest.fixture
-def deps(demo_dir: Path, run_dir: Path, tmp_path: Path) -> ToolDeps:
-    fc = Forecasting(store.RunCache(run_dir), tmp_path / "charts")
+def deps(demo_dir: Path, forecast_dir: Path, tmp_path: Path) -> ToolDeps:
+    fc = Forecasting(store.RunCache(forecast_dir), tmp_path / "charts")
     return ToolDeps(warehouse_path=demo_dir / "warehouse.duckdb", directory=Directory(demo_dir / "ops.sqlite"),
                     forecasting=lambda: fc)
 
@@ -131,8 +115,8 @@ def test_bias_of_last_quarter(deps: ToolDeps) -> None:
 
 
 def test_the_agent_prefers_the_forecast_over_analytics_for_a_forecast_question(
-        settings: Settings, run_dir: Path) -> None:
-    (settings.data_dir / "forecast").symlink_to(run_dir / "forecast")
+        settings: Settings, forecast_dir: Path) -> None:
+    (settings.data_dir / "forecast").symlink_to(forecast_dir / "forecast")
     model = ScriptedChatModel(script=[tool_call("analytics_query", metric="units", period="下个月"),
                                       tool_call("query_forecast", period="下个月", category="洗发水")])
     reply = CopilotService(settings, model=model).ask("demo.director", "下个月洗发水的销量预测?")

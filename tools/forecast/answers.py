@@ -8,6 +8,7 @@ any aggregate, which per-series model intervals summed up would not be.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -100,9 +101,15 @@ def interval(point: float, errors: np.ndarray) -> dict[int, tuple[float, float]]
     rms = float(np.sqrt(np.mean(errors**2)))
     out = {}
     for lv in LEVELS:
-        q = float(stats.t.ppf(0.5 + lv / 200, n - 1)) * np.sqrt(1 + 1 / n) * rms
+        q = _t_factor(lv, n) * rms
         out[lv] = (point * float(np.exp(-q)), point * float(np.exp(q)))
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _t_factor(level: int, n: int) -> float:
+    """t quantile with n - 1 degrees of freedom, widened for predicting one new value: t * sqrt(1 + 1/n)."""
+    return float(stats.t.ppf(0.5 + level / 200, n - 1)) * float(np.sqrt(1 + 1 / n))
 
 
 @dataclass(frozen=True)

@@ -125,10 +125,10 @@ def chart_png(path: pd.DataFrame, title: str, lang: Lang, unit_label: str) -> by
     """Weekly actuals, then the forecast with shaded 80% and 95% bands (integer x with month labels: date
     locators and tight_layout cost more than the rest of the answer)."""
     from matplotlib.figure import Figure as MplFigure
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     family = font_family()
-    fig = MplFigure(figsize=(7.2, 3.6), dpi=90)
+    fig = MplFigure(figsize=(7.2, 3.6), dpi=80)
     fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
     ax = fig.add_subplot()
     x = np.arange(len(path))
@@ -141,8 +141,9 @@ def chart_png(path: pd.DataFrame, title: str, lang: Lang, unit_label: str) -> by
                     label="80% 区间" if lang == "zh" else "80% interval")
     ax.plot(x[fut], path["forecast"][fut], color="#c0504d", linewidth=1.6, label="预测" if lang == "zh" else "Forecast")
     weeks = pd.DatetimeIndex(path["week"])
-    ticks = [i for i in range(len(weeks)) if i == 0 or weeks[i].month != weeks[i - 1].month][::2]
+    ticks = [i for i in range(len(weeks)) if i == 0 or weeks[i].month != weeks[i - 1].month][::3]
     ax.set_xticks(ticks, [f"{weeks[i]:%Y-%m}" for i in ticks], fontsize=8)
+    ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e4:.0f}万" if lang == "zh" and v >= 1e4
                                                else f"{v:,.0f}"))
     ax.set_title(title, fontfamily=family, fontsize=11)

@@ -46,7 +46,8 @@ class ForecastArgs(ToolArgs):
     region: str | None = Field(None, description="e.g. 华东, South China; omit = the user's regions")
     channel: str | None = Field(None, description="e.g. 电商, KA")
     promotion: str | None = Field(None, description="what_if: promotion to cancel or change, e.g. 618, 双11")
-    discount_pct: float | None = Field(None, description="what_if: discount % instead of the planned one (0-90)")
+    # An integer: a small model decoding a JSON number under a grammar can run off into "0.000000…" forever.
+    discount_pct: int | None = Field(None, description="what_if: discount % instead of the planned one (0-90)")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _metric(args: ForecastArgs, text: str, ctx: RequestContext, notes: list[str]
     named = words_named(text, METRIC_WORDS) if text else []
     if named:
         return cast(Metric, named[0])  # "revenue and margin": the first named
-    if args.metric:
+    if args.metric and not text:  # with a message, no metric word means units, not the model's guess
         return args.metric
     notes.append(_note(ctx, "指标：销量", "metric: units"))
     return "units"
@@ -263,7 +264,8 @@ def _slice(args: ForecastArgs, text: str, ctx: RequestContext, lookup: MemberLoo
             filters[kind] = named[0].code
             if len(named) > 1:
                 notes.append(_note(ctx, f"只预测第一个：{named[0].name_zh}", f"only the first one: {named[0].name_en}"))
-        elif value and (member := _from_args(options, kind, value, text)):
+        elif value and not _names_other_kind(lookup, kind, value) and \
+                (member := _from_args(options, kind, value, text)):
             filters[kind] = member.code
     if "sku" in filters:
         filters.pop("category", None)  # a product and its category: the product is the narrower slice
@@ -274,6 +276,22 @@ def _slice(args: ForecastArgs, text: str, ctx: RequestContext, lookup: MemberLoo
     parts = [p for p in re.split(r"\s*(?:[,，、/&;；]|\band\b|和|及)\s*", args.region) if p.strip()]
     found = [m.code for p in parts if (m := _from_args(options, "region", p, text))]
     return filters, tuple(dict.fromkeys(found))
+
+
+def _names_other_kind(lookup: MemberLookup, kind: str, value: str) -> bool:
+    """The model put a name in the wrong field (channel="洗发水"): that field is left empty, not refused."""
+    for other in SLICE_DIMS:
+        if other == kind:
+            continue
+        try:
+            resolve_in(lookup(other), other, value)
+        except ToolInputError:
+            continue
+        try:
+            resolve_in(lookup(kind), kind, value)
+        except ToolInputError:
+            return True
+    return False
 
 
 def _from_args(options: list[Member], kind: str, value: str, text: str) -> Member | None:
