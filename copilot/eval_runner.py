@@ -110,7 +110,7 @@ def _scratch(settings: Settings, scratch: Path) -> Settings:
     there. The datasets say "last month" meaning 2026-10: today is pinned to the day they were written."""
     from datetime import date
 
-    for name in ("warehouse.duckdb", "ops.sqlite", "knowledge"):
+    for name in ("warehouse.duckdb", "ops.sqlite", "knowledge", "forecast"):
         if (settings.data_dir / name).exists():
             (scratch / name).symlink_to(settings.data_dir / name)
     return settings.model_copy(update={"data_dir": scratch, "today": date(2026, 11, 23), "tickets_url": None})

@@ -96,6 +96,15 @@ def test_what_if_cancelling_618_re_predicts_with_the_promotion_off(deps: ToolDep
     assert "associational" in out.text and "618 Mid-Year Sale 2027 cancelled" in out.text
 
 
+def test_concurrent_what_ifs_agree(deps: ToolDeps) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "如果双11不打折，11月电商销量会怎样"
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: _ask(deps, text).data["scenario"]["units"], range(4)))
+    assert len(set(results)) == 1 and results[0] < _ask(deps, text).data["base"]["units"]
+
+
 def test_what_if_on_an_unplanned_promotion_lists_the_plan(deps: ToolDeps) -> None:
     with pytest.raises(ToolInputError) as err:
         _ask(deps, "what if we cancel the Christmas promotion in December?", promotion="Christmas")

@@ -217,8 +217,10 @@ TOOL = Tool(
          {"kind": "what_if", "promotion": "618", "metric": "revenue", "period": "Q2"}),
     ),
     triggers=(
-        r"预测|预计.{0,12}(?:销量|销售额|卖)|能卖多少|会卖多少|如果.{0,10}(?:取消|不做|不打折)|预测偏差|预测准",
-        r"\bforecast(?:s|ed|ing)?\b|\bprojection\b|\bwhat if we\b|\bhow (?:biased|accurate)\b",
+        r"预测|预计.{0,12}(?:销量|销售额|卖)|(?:销量|销售额|毛利).{0,6}预计|能卖多少|会卖多少"
+        r"|如果.{0,10}(?:取消|不做|不打折)|预测偏差|预测准",
+        r"\bforecast(?:s|ed|ing)?\b|\bforcast\b|\bprojections?\b|\bwhat if (?:we|the)\b|\bhow (?:biased|accurate)\b"
+        r"|\bwill\s+(?:we\s+)?sell\b",
     ),
     outranks=("analytics_query",),
 )

@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import stats
 
 from copilot.errors import ToolInputError
-from tools.forecast.engine import predict_lgbm
 from tools.forecast.panel import Plan, day_weights, plan_discounts
 from tools.forecast.store import Run
 from tools.forecast.understand import FESTIVALS
@@ -224,15 +223,17 @@ def what_if(run: Run, mask: np.ndarray, w: np.ndarray, promos: Plan, discount_pc
     units = run.forecast.copy()
     price = run.price[:, t:].copy()
     if touched.any():
-        mlf, future_x = run.model()
         uids = run.keys["uid"][touched].tolist()
-        rows = future_x["unique_id"].isin(set(uids)).to_numpy()
-        fx = future_x.copy()
         order = {u: i for i, u in enumerate(run.keys["uid"])}
-        idx = fx.loc[rows, "unique_id"].map(order).to_numpy()
-        step = ((fx.loc[rows, "ds"] - run.future[0]).dt.days // 7).to_numpy()
-        fx.loc[rows, "discount"] = disc[idx, step]
-        pred = predict_lgbm(mlf, fx, run.future.size, uids)
+
+        def with_discounts(fx: pd.DataFrame) -> pd.DataFrame:
+            rows = fx["unique_id"].isin(set(uids)).to_numpy()
+            idx = fx.loc[rows, "unique_id"].map(order).to_numpy()
+            step = ((fx.loc[rows, "ds"] - run.future[0]).dt.days // 7).to_numpy()
+            fx.loc[rows, "discount"] = disc[idx, step]
+            return fx
+
+        pred = run.repredict(with_discounts, uids)
         new_lgbm = pred.pivot(index="unique_id", columns="ds", values="lgbm").loc[uids].to_numpy()
         base_lgbm = run.lgbm[touched]
         ratio = np.where(base_lgbm > 1e-6, np.clip(new_lgbm, 0, None) / np.maximum(base_lgbm, 1e-6), 1.0)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from copilot.errors import NotReady
-from tools.forecast.engine import MODELS, run
+from tools.forecast.engine import MODELS, predict_lgbm, run
 from tools.forecast.panel import Panel, Plan
 
 KEEP_RUNS = 3
@@ -63,13 +63,18 @@ class Run:
     def horizon_end(self) -> pd.Timestamp:
         return self.future[-1] + pd.Timedelta(days=6)
 
-    def model(self) -> tuple[Any, pd.DataFrame]:
-        """The fitted global model and its future features, loaded on the first what-if."""
+    def repredict(self, change: Callable[[pd.DataFrame], pd.DataFrame], ids: list[str]) -> pd.DataFrame:
+        """The global model's forecast for `ids` with its future features changed by `change` (a copy).
+
+        Loaded on the first what-if; one prediction at a time, as mlforecast keeps prediction state on the model.
+        """
         with self._lock:
             if self._model is None:
                 with (self.folder / "lgbm.pkl").open("rb") as fh:
-                    self._model = pickle.load(fh)  # our own file, written by refresh
-            return self._model, pd.read_parquet(self.folder / "future_x.parquet")
+                    model = pickle.load(fh)  # our own file, written by refresh
+                self._model = (model, pd.read_parquet(self.folder / "future_x.parquet"))
+            model, future_x = self._model
+            return predict_lgbm(model, change(future_x.copy()), len(self.future), ids)
 
 
 def refresh(panel: Panel, data_dir: Path, *, windows: int = 12, spacing: int = 4, models: Sequence[str] = MODELS,
