@@ -1,7 +1,8 @@
 """Demo calendar events: Chinese public holidays, shopping festivals and the promotion plan.
 
 Lunar-calendar holidays use their real dates for 2023-2026 (Chinese New Year 2024-02-10, 2025-01-29,
-2026-02-17) so questions like "how did CNY week go?" line up with what users know.
+2026-02-17) so questions like "how did CNY week go?" line up with what users know; 2027-02-06 dates the planned
+CNY fair of the coming year.
 `holiday_name` is filled for public holidays *and* shopping festivals (618, 11.11); `is_holiday` is true
 only for public days off, so analysts can tell "people are off work" from "platforms run a sale".
 """
@@ -76,6 +77,8 @@ class Promotion:
 
 
 def _promotions() -> tuple[Promotion, ...]:
+    """The promotions of the sales history, and after it the plan for the coming year (11.11 and 12.12 2026, the
+    2027 CNY fair, 38, 618 and summer sales): query_forecast's what-if cancels or changes planned ones."""
     out: list[Promotion] = []
 
     def add(pid: str, zh: str, en: str, start: date, end: date, channel: str | None, category: str | None,
@@ -103,7 +106,6 @@ def _promotions() -> tuple[Promotion, ...]:
     for y in (2024, 2025):
         add(f"P{y}-AW", f"秋冬护肤季 {y}", f"Autumn-Winter Skincare Week {y}", _d(y, 10, 15),
             _d(y, 10, 31), None, "skincare", 10.0)
-    # Promotions after the sales history are the plan for the coming year (query_forecast's what-if changes them).
     return tuple(sorted(out, key=lambda p: (p.start, p.promo_id)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -34,8 +34,6 @@ class Figure:
     value: float
     intervals: dict[int, tuple[float, float]]
 
-    def scaled(self, factor: float) -> Figure:
-        return Figure(self.value * factor, {k: (lo * factor, hi * factor) for k, (lo, hi) in self.intervals.items()})
 
 
 @dataclass(frozen=True)
@@ -240,5 +238,4 @@ def what_if(run: Run, mask: np.ndarray, w: np.ndarray, promos: Plan, discount_pc
         units[touched] = run.forecast[touched] * np.clip(ratio, 0.0, 10.0)
         price[touched] = run.list_price[touched, None] * (1 - disc[touched])
     base = outlook(slice_of(run, mask), w)
-    scen = outlook(slice_of(run, mask, units, price), w)
-    return WhatIf(promos, base, replace(scen, calibration=base.calibration), int(touched.sum()))
+    return WhatIf(promos, base, outlook(slice_of(run, mask, units, price), w), int(touched.sum()))

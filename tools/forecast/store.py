@@ -124,7 +124,8 @@ def _save(panel: Panel, final: Any, cutoffs: np.ndarray, past: np.ndarray, meta:
     staged = root / f".current.{uuid.uuid4().hex}"
     staged.write_text(folder.name)
     os.replace(staged, pointer)
-    for old in sorted(p for p in root.glob("run-*") if p.is_dir() and p != folder)[:-KEEP_RUNS + 1 or None]:
+    older = sorted(p for p in root.glob("run-*") if p.is_dir() and p != folder)  # names sort by creation time
+    for old in older[: max(len(older) - (KEEP_RUNS - 1), 0)]:
         shutil.rmtree(old, ignore_errors=True)
     return folder
 
