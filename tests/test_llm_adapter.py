@@ -20,7 +20,7 @@ def test_decision_schema_has_one_option_per_tool_plus_reply() -> None:
     schema = decision_schema(SPECS)
     names = [o["properties"]["tool"]["const"] for o in schema["anyOf"]]
     assert names == [*[t.name for t in TOOLS], "reply"]
-    sales = schema["anyOf"][0]["properties"]["args"]
+    sales = schema["anyOf"][names.index("analytics_query")]["properties"]["args"]
     assert "revenue" in sales["properties"]["metric"]["enum"] and "required" not in sales  # all optional
     assert sales["properties"]["regions"]["anyOf"][0]["items"]["enum"][0] == "east"
 

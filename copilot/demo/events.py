@@ -1,8 +1,8 @@
 """Demo calendar events: Chinese public holidays, shopping festivals and the promotion plan.
 
 Lunar-calendar holidays use their real dates for 2023-2026 (Chinese New Year 2024-02-10, 2025-01-29,
-2026-02-17) so questions like "how did CNY week go?" line up with what users know; 2027-02-06 dates the planned
-CNY fair of the coming year.
+2026-02-17) so questions like "how did CNY week go?" line up with what users know; 2027-02-06 (PLANNED_CNY) dates
+the planned CNY fair of the coming year.
 `holiday_name` is filled for public holidays *and* shopping festivals (618, 11.11); `is_holiday` is true
 only for public days off, so analysts can tell "people are off work" from "platforms run a sale".
 """
@@ -17,8 +17,8 @@ import pandas as pd
 
 from copilot.demo.catalog import SALES_END, SALES_START
 
-CNY_DAYS: dict[int, date] = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
-                             2027: date(2027, 2, 6)}
+CNY_DAYS: dict[int, date] = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17)}
+PLANNED_CNY: dict[int, date] = {2027: date(2027, 2, 6)}  # the coming year's CNY fair is planned around it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def _promotions() -> tuple[Promotion, ...]:
             "ecommerce", None, 12.0)
         add(f"P{y}-B2BQ4", f"X系列企业采购季 {y}", f"X-Series Year-End B2B Offer {y}", _d(y, 12, 1),
             _d(y, 12, 31), "distributor", "dispenser", 8.0)
-    for y, cny in CNY_DAYS.items():
+    for y, cny in {**CNY_DAYS, **PLANNED_CNY}.items():
         add(f"P{y}-CNY", f"年货节 {y}", f"CNY Shopping Fair {y}", cny - timedelta(days=21),
             cny - timedelta(days=1), "ka", None, 15.0)
         add(f"P{y}-38", f"38女神节 {y}", f"Women's Day Beauty Sale {y}", _d(y, 3, 1), _d(y, 3, 8),
