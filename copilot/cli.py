@@ -256,38 +256,31 @@ def transcribe(
 
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, analytics "
-                                                         "or forecast")] = "compliance",
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, analytics, "
+                                                         "forecast, or all")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
-                                                   "manifest.jsonl (default: the shipped sets)")] = None,
+                                                   "manifest.jsonl, for forecast a history CSV (default: the "
+                                                   "shipped sets)")] = None,
     rewrite: Annotated[str, typer.Option(help="compliance: who proposes rewrites, rules or llm")] = "rules",
     translate: Annotated[bool, typer.Option(help="knowledge: translate queries with the LLM")] = True,
     limit: Annotated[int, typer.Option(help="first N cases only (0 = all)")] = 0,
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
-    report: Annotated[Path | None, typer.Option(help="routing, analytics, forecast: also write every case and "
-                                                             "score as JSON here")] = None,
+    report: Annotated[Path | None, typer.Option(help="also write the scores and every case as JSON here (for "
+                                                             "`all`: a folder, one file per suite)")] = None,
 ) -> None:
-    """Run an eval suite, print a score table; exit code 1 when a score is under its threshold."""
+    """Run an eval suite (or all of them), print score tables; exit code 1 when a score is under its threshold."""
     from copilot import eval_runner
 
     settings = _settings()
+    if suite != "all" and suite not in eval_runner.SUITES:
+        err.print(f"[red]Unknown suite {suite!r}; available: {', '.join(eval_runner.SUITES)}, all[/red]")
+        raise typer.Exit(2)
     try:
-        if suite == "compliance":
-            ok = eval_runner.compliance(settings, out, err, data=data, rewrite=rewrite, limit=limit, show=show)
-        elif suite == "knowledge":
-            ok = eval_runner.knowledge(settings, out, err, data=data, translate=translate, limit=limit, show=show)
-        elif suite == "voice":
-            ok = eval_runner.voice(settings, out, err, data=data, limit=limit, show=show)
-        elif suite == "routing":
-            ok = eval_runner.routing(settings, out, err, data=data, limit=limit, show=show, report=report)
-        elif suite == "analytics":
-            ok = eval_runner.analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
-        elif suite == "forecast":
-            ok = eval_runner.forecast(settings, out, err, data=data, report=report)
+        if suite == "all":
+            ok = eval_runner.every_suite(settings, out, err, limit=limit, report_dir=report)
         else:
-            err.print(f"[red]Unknown suite {suite!r}; available: compliance, knowledge, voice, routing, "
-                      "analytics, forecast[/red]")
-            raise typer.Exit(2)
+            ok = eval_runner.run_suite(suite, settings, out, err, data=data, rewrite=rewrite, translate=translate,
+                                       limit=limit, show=show, report=report)
     except CopilotError as exc:
         _fail(exc)
         return

@@ -14,7 +14,7 @@ from copilot.settings import Settings
 
 
 def compliance(settings: Settings, out: Console, err: Console, *, data: Path | None, rewrite: str, limit: int,
-               show: int) -> bool:
+               show: int, report: Path | None = None) -> bool:
     from evals import compliance as suite
     from tools.compliance.packs import load_checker
 
@@ -26,6 +26,7 @@ def compliance(settings: Settings, out: Console, err: Console, *, data: Path | N
         propose = CopilotService(settings).propose_rewrite
     sets = [("file", data)] if data else [(n, p) for n, p in suite.SETS.items() if p.exists()]
     passed = True
+    reported: dict[str, Any] = {}
     for name, path in sets:
         snippets = suite.load_snippets(path)[: limit or None]
         with _bar(err, f"compliance {name}") as (bar, task):
@@ -37,11 +38,13 @@ def compliance(settings: Settings, out: Console, err: Console, *, data: Path | N
         for line in (score.misses + score.rewrite_fails)[:show]:
             out.print(line, markup=False)
         passed &= _verdict(err, name, suite.failures(metrics))
+        reported[name] = {"metrics": metrics, "misses": score.misses, "rewrite_fails": score.rewrite_fails}
+    _write(out, report, {"sets": reported})
     return passed
 
 
 def knowledge(settings: Settings, out: Console, err: Console, *, data: Path | None, translate: bool, limit: int,
-              show: int) -> bool:
+              show: int, report: Path | None = None) -> bool:
     from agent.service import CopilotService
     from evals import knowledge as suite
 
@@ -63,10 +66,12 @@ def knowledge(settings: Settings, out: Console, err: Console, *, data: Path | No
     _table(out, title, metrics, suite.THRESHOLDS)
     for line in score.misses[:show]:
         out.print(line, markup=False)
+    _write(out, report, {"metrics": metrics, "misses": score.misses})
     return _verdict(err, "knowledge", suite.failures(metrics))
 
 
-def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int) -> bool:
+def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
+          report: Path | None = None) -> bool:
     from agent.service import CopilotService
     from evals import voice as suite
 
@@ -82,6 +87,7 @@ def voice(settings: Settings, out: Console, err: Console, *, data: Path | None, 
     _table(out, title, metrics, suite.THRESHOLDS)
     for line in score.misses()[:show]:
         out.print(line, markup=False)
+    _write(out, report, {"metrics": metrics, "rows": score.rows})
     return _verdict(err, "voice", suite.failures(metrics))
 
 
@@ -143,20 +149,23 @@ def _conclude(out: Console, err: Console, name: str, title: str, metrics: dict[s
               thresholds: dict[str, float], failures: list[str], misses: list[str], rows: list[dict[str, Any]],
               report: Path | None) -> bool:
     """Score table, the first misses, the JSON report if asked for, and the verdict against the thresholds."""
-    import json
-
     _table(out, title, metrics, thresholds)
     for line in misses:
         out.print(line, markup=False)
-    if report:
-        report.write_text(json.dumps({"metrics": metrics, "rows": rows}, ensure_ascii=False, indent=1, default=str),
-                          encoding="utf-8")
-        out.print(f"report: {report}")
+    _write(out, report, {"metrics": metrics, "rows": rows})
     return _verdict(err, name, failures)
 
 
-def forecast(settings: Settings, out: Console, err: Console, *, data: Path | None, report: Path | None) -> bool:
+def _write(out: Console, report: Path | None, payload: dict[str, Any]) -> None:
+    """The suite's JSON report (scores and cases), when one was asked for."""
     import json
+
+    if report:
+        report.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        out.print(f"report: {report}")
+
+
+def forecast(settings: Settings, out: Console, err: Console, *, data: Path | None, report: Path | None) -> bool:
     import tempfile
 
     from evals import forecast as suite
@@ -171,11 +180,51 @@ def forecast(settings: Settings, out: Console, err: Console, *, data: Path | Non
     for row in scores.table():
         out.print(f"  {row['model']:<10} WAPE {row['wape_pct']:6.2f}%  MASE {row['mase']:.3f}  bias "
                   f"{row['bias_pct']:+.2f}%", markup=False)
-    if report:
-        report.write_text(json.dumps({"metrics": metrics, "models": scores.table(), "origins": scores.origins},
-                                     indent=1), encoding="utf-8")
-        out.print(f"report: {report}")
+    _write(out, report, {"metrics": metrics, "models": scores.table(), "origins": scores.origins})
     return _verdict(err, name, suite.failures(metrics))
+
+
+SUITES = ("compliance", "knowledge", "voice", "routing", "analytics", "forecast")
+
+
+def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data: Path | None = None,
+              rewrite: str = "rules", translate: bool = True, limit: int = 0, show: int = 0,
+              report: Path | None = None) -> bool:
+    """One suite by name, with the options it takes."""
+    if name == "compliance":
+        return compliance(settings, out, err, data=data, rewrite=rewrite, limit=limit, show=show, report=report)
+    if name == "knowledge":
+        return knowledge(settings, out, err, data=data, translate=translate, limit=limit, show=show, report=report)
+    if name == "voice":
+        return voice(settings, out, err, data=data, limit=limit, show=show, report=report)
+    if name == "routing":
+        return routing(settings, out, err, data=data, limit=limit, show=show, report=report)
+    if name == "analytics":
+        return analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
+    if name == "forecast":
+        return forecast(settings, out, err, data=data, report=report)
+    raise ValueError(name)
+
+
+def every_suite(settings: Settings, out: Console, err: Console, *, limit: int, report_dir: Path | None) -> bool:
+    """`copilot eval all`: every suite on its shipped data, one summary table at the end."""
+    import time
+
+    results: list[tuple[str, bool, float]] = []
+    if report_dir:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    for name in SUITES:
+        started = time.perf_counter()
+        ok = run_suite(name, settings, out, err, limit=limit,
+                       report=report_dir / f"{name}.json" if report_dir else None)
+        results.append((name, ok, time.perf_counter() - started))
+    table = Table(title="copilot eval all")
+    for col in ("suite", "verdict", "minutes"):
+        table.add_column(col)
+    for name, ok, seconds in results:
+        table.add_row(name, "[green]pass[/]" if ok else "[red]under threshold[/]", f"{seconds / 60:.1f}")
+    out.print(table)
+    return all(ok for _, ok, _ in results)
 
 
 class _bar:

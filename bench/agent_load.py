@@ -1,0 +1,187 @@
+"""Our own overhead under load: the real service (`copilot serve`, a separate process) with the LLM replaced by a
+deterministic fast stub that speaks the OpenAI chat-completions wire format (native tool calls), so everything but
+the model is measured: HTTP, agent graph, memory checkpoints, tools (SQL, charts, forecasts, compliance rules).
+
+N concurrent conversations (default 50) each send T turns (default 6) over loopback to POST /v1/chat; prints
+throughput, turn latency p50/p95 (target p95 < 150 ms), the stub's own share, and the service's memory peak
+(VmHWM), against a baseline of the same concurrency on GET /healthz (the HTTP stack alone). Table and JSON.
+
+    python bench/agent_load.py [--conversations 50] [--turns 6] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# (message, tool the stub picks, its arguments); None = a plain reply
+TURNS: tuple[tuple[str, str | None, dict[str, Any]], ...] = (
+    ("上个月华东区的销售额是多少？", "analytics_query", {"metric": "revenue", "period": "上个月"}),
+    ("这段话合规吗：我们是全国第一的品牌，保证节省50%成本", "check_compliance", {}),
+    ("下个月华东区洗发水的销量预测?", "query_forecast", {"period": "下个月", "category": "洗发水"}),
+    ("Q3 2026 gross margin in East China by channel", "analytics_query",
+     {"metric": "gross_margin", "period": "Q3 2026", "by": ["channel"]}),
+    ("你好，你能做什么？", None, {}),
+    ("how biased were last quarter's forecasts for my region?", "query_forecast", {"kind": "bias"}),
+)
+STUB_CALLS: list[float] = []
+
+
+def stub_app() -> FastAPI:
+    """An OpenAI-compatible chat endpoint that decides by the last user message, instantly and always the same."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def complete(request: Request) -> dict[str, Any]:
+        started = time.perf_counter()
+        body = await request.json()
+        last_user = next((m.get("content") for m in reversed(body["messages"]) if m["role"] == "user"), "") or ""
+        answered = body["messages"][-1]["role"] == "tool"
+        pick = next(((tool, args) for text, tool, args in TURNS if text in str(last_user) and tool), None)
+        message: dict[str, Any] = {"role": "assistant", "content": "我是销售助手，可以查数据、做预测和合规检查。"}
+        if pick and body.get("tools") and not answered:
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": f"call_{time.time_ns()}", "type": "function",
+                "function": {"name": pick[0], "arguments": json.dumps(pick[1], ensure_ascii=False)}}]}
+        STUB_CALLS.append((time.perf_counter() - started) * 1000)
+        return {"id": "stub", "object": "chat.completion", "created": int(time.time()), "model": "stub",
+                "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get(
+                    "tool_calls") else "stop"}], "usage": {"prompt_tokens": 0, "completion_tokens": 0,
+                                                            "total_tokens": 0}}
+
+    return app
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(data: Path) -> None:
+    """The demo company and a stored forecast run (four SKUs, so this takes seconds)."""
+    import duckdb
+
+    from copilot.demo import build_demo
+    from tools.forecast import store
+    from tools.forecast.panel import build_panel
+    from tools.forecast.source import from_warehouse
+
+    build_demo(data)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        hist = from_warehouse(conn)
+    panel = build_panel(hist.rows[hist.rows["sku"].isin(["SH-101", "SH-102", "BW-201", "X200"])], 39, plan=hist.plan,
+                        list_price=hist.list_price, unit_cost=hist.unit_cost)
+    store.refresh(panel, data, windows=4, spacing=6, source="warehouse")
+
+
+async def _load(url: str, conversations: int, turns: int) -> tuple[list[float], float, int]:
+    latencies: list[float] = []
+    errors = 0
+    users = ["demo.manager", "demo.director", "demo.rep", "demo.admin"]
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=conversations + 5)) \
+            as client:
+        async def conversation(i: int) -> None:
+            nonlocal errors
+            for t in range(turns):
+                text = TURNS[(i + t) % len(TURNS)][0]
+                started = time.perf_counter()
+                r = await client.post("/v1/chat", json={"user_id": users[i % len(users)], "text": text,
+                                                        "conversation_id": f"load-{i}"})
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += r.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(i) for i in range(conversations)))
+        return latencies, time.perf_counter() - started, errors
+
+
+async def _health(url: str, n: int) -> list[float]:
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=n + 5)) as client:
+        async def one() -> float:
+            started = time.perf_counter()
+            await client.get("/healthz")
+            return (time.perf_counter() - started) * 1000
+        return list(await asyncio.gather(*(one() for _ in range(n * 4))))
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _p(values: list[float]) -> tuple[float, float]:
+    return statistics.median(values), statistics.quantiles(values, n=20)[18]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--json", type=Path)
+    a = parser.parse_args()
+    stub_port, port = _port(), _port()
+    stub = uvicorn.Server(uvicorn.Config(stub_app(), host="127.0.0.1", port=stub_port, log_level="warning"))
+    threading.Thread(target=stub.run, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        _prepare(data)
+        env = {**os.environ, "COPILOT_DATA_DIR": str(data), "COPILOT_PROVIDER": "openai",
+               "COPILOT_BASE_URL": f"http://127.0.0.1:{stub_port}/v1", "COPILOT_API_KEY": "stub",
+               "COPILOT_MODEL": "stub", "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING"}
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)],
+                                env=env, cwd=tmp)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            asyncio.run(_load(url, 4, len(TURNS)))  # warm: data files, fonts, run cache, code paths
+            STUB_CALLS.clear()
+            health = asyncio.run(_health(url, a.conversations))
+            latencies, wall, errors = asyncio.run(_load(url, a.conversations, a.turns))
+            peak = _vm_hwm_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    stub.should_exit = True
+    p50, p95 = _p(latencies)
+    h50, h95 = _p(health)
+    _, s95 = _p(STUB_CALLS)
+    figures = {"conversations": a.conversations, "turns": len(latencies), "errors": errors,
+               "throughput_turns_per_s": round(len(latencies) / wall, 1), "turn_p50_ms": round(p50, 1),
+               "turn_p95_ms": round(p95, 1), "stub_llm_p95_ms": round(s95, 2), "healthz_p50_ms": round(h50, 1),
+               "healthz_p95_ms": round(h95, 1), "service_memory_peak_mb": round(peak)}
+    for key, value in figures.items():
+        print(f"{key:<26} {value:>10}")
+    ok = errors == 0 and p95 < 150
+    print("target (p95 < 150 ms per turn at", a.conversations, "concurrent conversations):", "PASS" if ok else "FAIL")
+    if a.json:
+        a.json.write_text(json.dumps({**figures, "pass": ok}, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
