@@ -367,3 +367,8 @@ def test_placeholder_args_are_not_values() -> None:
 def test_a_name_the_model_put_in_the_wrong_field_is_dropped_not_refused() -> None:
     q = ask("下个月华南区洗发水的销量预测?", region="华南", channel="洗发水")
     assert q.filters == {"category": "shampoo"} and q.regions == ("south",)
+
+
+def test_a_model_what_if_without_what_if_words_is_a_forecast() -> None:
+    q = ask("how many units will we sell next month?", kind="what_if", promotion="units", period="下个月")
+    assert (q.kind, q.promotion, q.period_label) == ("forecast", None, "2026-12")

@@ -96,7 +96,8 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
         attachments = [_chart(run, mask, q, scope, fc.charts_dir, ctx)]
     data["ms"] = round((time.perf_counter() - started) * 1000, 1)
     applied: dict[str, Any] = {"kind": q.kind, "metric": q.metric, "period": q.period_label, "start": str(q.start),
-                               "end": str(q.end), "regions": scoped, **q.filters}
+                               "end": str(q.end), "regions": scoped,
+                               **{dim: q.filters.get(dim) for dim in ("sku", "category", "channel")}}
     if q.kind == "what_if":
         applied |= {"promotion": q.promotion, "discount_pct": q.discount_pct}
     return ToolOutput(text="\n".join(lines), data=data, applied=applied, attachments=attachments)

@@ -132,7 +132,7 @@ REGIONS: tuple[Region, ...] = (
 
 CHANNELS: tuple[Channel, ...] = (
     Channel("ecommerce", "电商旗舰店", "E-commerce flagship",
-            ("电商", "线上", "天猫", "京东", "online", "e-commerce")),
+            ("电商", "线上", "天猫", "京东", "online", "e-commerce", "ecommerce")),
     Channel("ka", "商超/KA", "Supermarket/KA",
             ("商超", "KA", "超市", "大卖场", "supermarket", "key account")),
     Channel("distributor", "经销商", "Distributor", ("经销", "分销", "批发", "dealer", "wholesale")),

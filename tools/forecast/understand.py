@@ -128,8 +128,10 @@ def understand(args: ForecastArgs, ctx: RequestContext, lookup: MemberLookup) ->
     if kind == "what_if":
         promotion = _promotion(text) or (args.promotion.strip() if args.promotion else None)
         discount = _discount(args, text)
-        if text and not promotion and discount is None and "what_if" not in words_named(text, KIND_WORDS):
-            kind = "forecast"  # the model's what-if with nothing to change and no what-if words
+        said = _promotion(text) or _discount(ForecastArgs.model_validate({}), text) is not None or \
+            "what_if" in words_named(text, KIND_WORDS)
+        if text and not said:
+            kind = "forecast"  # the model's what-if, but the message names no change, promotion or what-if word
     period = _period(kind, args, text, ctx, promotion, notes)
     filters, regions = _slice(args, text, ctx, lookup, notes)
     return ForecastQuery(kind=kind, metric=metric, start=period.start, end=period.end, period_label=period.label,
