@@ -212,9 +212,10 @@ KB = Tool(name="kb", args_model=EchoArgs, run=echo, triggers=(r"\bpolicy\b",))
 CHECK = Tool(name="check", args_model=EchoArgs, run=echo, triggers=(r"\bcompliant\b",))
 
 
-def _decide(script: list[Any], text: str) -> tuple[list[str], ScriptedChatModel]:
+def _decide(script: list[Any], text: str, tools: list[Tool] | None = None  # type: ignore[type-arg]
+            ) -> tuple[list[str], ScriptedChatModel]:
     model = ScriptedChatModel(script=script)
-    graph = build_graph(model, [ECHO, KB, CHECK], checkpointer=InMemorySaver())
+    graph = build_graph(model, tools or [ECHO, KB, CHECK], checkpointer=InMemorySaver())
     ctx = AgentContext(
         request=RequestContext(user=USER, lang="en", conversation_id="t", today=date(2026, 11, 23), text=text),
         deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
@@ -245,16 +246,9 @@ def test_a_plain_reply_to_a_triggering_message_becomes_the_tool() -> None:
 def test_a_tool_that_outranks_another_wins_when_both_are_named() -> None:
     figures = Tool(name="figures", args_model=EchoArgs, run=echo, triggers=(r"\bsales\b",))
     outlook = Tool(name="outlook", args_model=EchoArgs, run=echo, triggers=(r"\bforecast\b",), outranks=("figures",))
-    model = ScriptedChatModel(script=[tool_call("figures", word="a"), tool_call("outlook", word="b")])
-    graph = build_graph(model, [figures, outlook], checkpointer=InMemorySaver())
-    text = "sales forecast for next month"
-    ctx = AgentContext(
-        request=RequestContext(user=USER, lang="en", conversation_id="o", today=date(2026, 11, 23), text=text),
-        deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
-        max_steps=4, max_tool_calls=3, tool_timeout_s=5.0, history_messages=6)
-    state = graph.invoke({"messages": [HumanMessage(content=text)], "steps": 0, "records": [], "attachments": [],
-                          "final": None}, config={"configurable": {"thread_id": "o"}}, context=ctx)
-    assert [r["name"] for r in state["records"]] == ["outlook"]
+    names, _ = _decide([tool_call("figures", word="a"), tool_call("outlook", word="b")],
+                       "sales forecast for next month", [figures, outlook])
+    assert names == ["outlook"]
 
 
 FOLLOW = Tool(name="figures", args_model=EchoArgs, run=echo, follow_ups=(r"^\s*and\b",))

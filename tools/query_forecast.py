@@ -72,17 +72,17 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
         raise ToolInputError(en="Nothing is sold in that slice, so there is nothing to forecast.",
                              zh="该范围内没有销售记录，无法预测。")
     scope = _scope_label(run, q, scoped, lookup, ctx.lang)
+    part = answers.slice_of(run, mask)  # the slice summed once: figures, intervals, bias and chart read it
     if q.kind == "bias":
-        lines, data = _bias(run, q, mask, scope, ctx)
+        lines, data = _bias(run, q, part, scope, ctx)
         attachments: list[Attachment] = []
     else:
         start, end, notes = _future_window(run, q, ctx)
         w = answers.future_weights(run, start, end)
         period = q.period_label
         if q.kind == "what_if":
-            lines, data = _what_if(run, q, mask, w, start, end, scope, period, ctx)
+            lines, data = _what_if(run, q, mask, part, w, start, end, scope, period, ctx)
         else:
-            part = answers.slice_of(run, mask)
             out = answers.outlook(part, w)
             months = [(f"{a:%Y-%m}", answers.outlook(part, answers.future_weights(run, a, b)))
                       for a, b in render.month_spans(start, end)]
@@ -93,7 +93,7 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
                     "calibration_windows": out.calibration.windows}
             notes += _calibration_notes(out.calibration, ctx.lang)
         lines += ["", *_footer(run, q, notes, ctx.lang)]
-        attachments = [_chart(run, mask, q, scope, fc.charts_dir, ctx)]
+        attachments = [_chart(run, part, scope, fc.charts_dir, ctx)]
     data["ms"] = round((time.perf_counter() - started) * 1000, 1)
     applied: dict[str, Any] = {"kind": q.kind, "metric": q.metric, "period": q.period_label, "start": str(q.start),
                                "end": str(q.end), "regions": scoped,
@@ -128,8 +128,8 @@ def _future_window(run: Run, q: ForecastQuery, ctx: RequestContext) -> tuple[dat
     return start, end, notes
 
 
-def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, w: np.ndarray, start: date, end: date, scope: str,
-             period: str, ctx: RequestContext) -> tuple[list[str], dict[str, Any]]:
+def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, part: answers.Slice, w: np.ndarray, start: date,
+             end: date, scope: str, period: str, ctx: RequestContext) -> tuple[list[str], dict[str, Any]]:
     words = q.promotion or ""
     if not words:
         raise ToolInputError(en="Which promotion should the what-if change? For example: 'what if we cancel 618?'",
@@ -141,7 +141,7 @@ def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, w: np.ndarray, start:
         raise ToolInputError(en=f"No promotion matching '{words}' is planned in the forecast horizon. Planned: "
                                 f"{', '.join(planned) or 'none'}.",
                              zh=f"预测期内没有与“{words}”匹配的促销计划。已计划：{'、'.join(planned) or '无'}。")
-    result = answers.what_if(run, mask, w, promos, q.discount_pct)
+    result = answers.what_if(run, mask, part, w, promos, q.discount_pct)
     lines = render.what_if_lines(result, q.metric, scope, period, q.discount_pct, ctx.lang)
     data = {"promotions": [r[5] for r in promos.rows], "series_changed": result.series_changed,
             "base": {"units": result.base.units.value, "revenue": _v(result.base.revenue),
@@ -155,12 +155,12 @@ def _v(fig: answers.Figure | None) -> float | None:
     return fig.value if fig is not None else None
 
 
-def _bias(run: Run, q: ForecastQuery, mask: np.ndarray, scope: str,
+def _bias(run: Run, q: ForecastQuery, part: answers.Slice, scope: str,
           ctx: RequestContext) -> tuple[list[str], dict[str, Any]]:
     if q.start > run.last_day.date():
         raise ToolInputError(en=f"{q.period_label} has no actual sales yet, so its forecast accuracy is not known.",
                              zh=f"{q.period_label} 还没有实际销售数据，无法评估预测偏差。")
-    result = answers.bias(answers.slice_of(run, mask), run.weeks, q.start, min(q.end, run.last_day.date()))
+    result = answers.bias(part, run.weeks, q.start, min(q.end, run.last_day.date()))
     p = result.period
     data = {"bias_pct": p.bias_pct if p else None, "wape_pct": result.wape_pct, "forecast_made": str(p.made) if p
             else None, "history": [{"made": str(r.made), "bias_pct": r.bias_pct} for r in result.history]}
@@ -195,9 +195,9 @@ def _scope_label(run: Run, q: ForecastQuery, regions: list[str], lookup: Any, la
     return " · ".join(parts)
 
 
-def _chart(run: Run, mask: np.ndarray, q: ForecastQuery, scope: str, out_dir: Path,
+def _chart(run: Run, part: answers.Slice, scope: str, out_dir: Path,
            ctx: RequestContext) -> Attachment:
-    path_frame = answers.weekly_path(answers.slice_of(run, mask), run.weeks, run.future)
+    path_frame = answers.weekly_path(part, run.weeks, run.future)
     title = f"{scope} · " + ("周销量预测" if ctx.lang == "zh" else "weekly units forecast")
     png = render.chart_png(path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -206,7 +206,8 @@ class WhatIf:
     series_changed: int
 
 
-def what_if(run: Run, mask: np.ndarray, w: np.ndarray, promos: Plan, discount_pct: float | None) -> WhatIf:
+def what_if(run: Run, mask: np.ndarray, base: Slice, w: np.ndarray, promos: Plan,
+            discount_pct: float | None) -> WhatIf:
     """Re-predict the slice with the named promotions cancelled (or at another discount)."""
     if not promos.rows:
         raise ToolInputError(en="No such promotion is planned within the forecast horizon.",
@@ -237,5 +238,4 @@ def what_if(run: Run, mask: np.ndarray, w: np.ndarray, promos: Plan, discount_pc
         ratio = np.where(base_lgbm > 1e-6, np.clip(new_lgbm, 0, None) / np.maximum(base_lgbm, 1e-6), 1.0)
         units[touched] = run.forecast[touched] * np.clip(ratio, 0.0, 10.0)
         price[touched] = run.list_price[touched, None] * (1 - disc[touched])
-    base = outlook(slice_of(run, mask), w)
-    return WhatIf(promos, base, outlook(slice_of(run, mask, units, price), w), int(touched.sum()))
+    return WhatIf(promos, outlook(base, w), outlook(slice_of(run, mask, units, price), w), int(touched.sum()))
