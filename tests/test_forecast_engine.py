@@ -99,6 +99,15 @@ def test_reconciled_forecasts_add_up_from_sku_to_category_to_total(panel: object
     assert set(result.models) == set(MODELS) and (result.bottom > 0).all()
 
 
+def test_a_cell_that_never_sold_is_forecast_at_zero(panel: object) -> None:
+    import dataclasses
+
+    y = panel.y.copy()  # type: ignore[attr-defined]
+    y[0] = 0.0
+    result = run(dataclasses.replace(panel, y=y), ("snaive", "theta"))  # type: ignore[type-var]
+    assert (result.bottom[0] == 0).all() and (result.bottom[1:] > 0).all()
+
+
 @pytest.fixture(scope="module")
 def stored(panel: object, tmp_path_factory: pytest.TempPathFactory) -> store.Run:
     return store.refresh(panel, tmp_path_factory.mktemp("fc"), windows=4, spacing=3, source="test")  # type: ignore[arg-type]

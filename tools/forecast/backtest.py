@@ -53,8 +53,9 @@ def _bottom_baselines(panel: Panel, names: tuple[str, ...]) -> dict[str, np.ndar
 
 
 def _mase_scale(y: np.ndarray) -> np.ndarray:
+    """In-sample seasonal-naive MAE per series; 0 for a series that never changed (MASE undefined, skipped)."""
     lag = SEASON if y.shape[1] > SEASON + 4 else 1
-    return np.maximum(np.abs(y[:, lag:] - y[:, :-lag]).mean(axis=1), 1e-9)
+    return np.abs(y[:, lag:] - y[:, :-lag]).mean(axis=1)
 
 
 def backtest(panel: Panel, *, h: int, origins: int, step: int, calibration_windows: int = 8,
@@ -81,7 +82,8 @@ def backtest(panel: Panel, *, h: int, origins: int, step: int, calibration_windo
         for name, f in preds.items():
             errs.setdefault(name, []).append(float(np.abs(actual - f).sum()))
             sums.setdefault(name, []).append(float((f - actual).sum()))
-            mase_parts.setdefault(name, []).extend((np.abs(actual - f).mean(axis=1) / scale).tolist())
+            ok = scale > 0
+            mase_parts.setdefault(name, []).extend((np.abs(actual - f).mean(axis=1)[ok] / scale[ok]).tolist())
         actual_total += float(actual.sum())
         calib = _calibration_run(panel, known, final.bottom, cut, h, calibration_windows, calibration_spacing)
         for s in range(len(known.keys)):

@@ -178,6 +178,7 @@ def run(panel: Panel, models: Sequence[str] = MODELS, *, n_jobs: int = 2, keep_m
     full[order] = values
     n_b = len(panel.keys)
     bottom = np.clip(full[-n_b:], 0.0, None)
+    bottom[panel.y.max(axis=1) <= 0] = 0.0  # MinTrace spreads volume into cells that never sold; they stay at 0
     per_model = {}
     for m in models:
         mat = preds[m].to_numpy().reshape(len(hier.ids), h)  # preds rows follow hier.ids order
