@@ -161,12 +161,7 @@ def _chart(query: Query, rows: list[dict[str, Any]], name_of: Any, scope: str, o
             bars[render.previous_word(query, lang)] = [r["previous"] for r in shown]
         png = chart.render_png("bar", render.chart_title(query, scope, lang), labels, bars, label,
                                percent=metric.unit == "ratio")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{ctx.trace_id}-{query.metric}.png"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(png)
-    tmp.replace(path)
-    return path
+    return chart.save_png(png, out_dir, f"{ctx.trace_id}-{query.metric}.png")
 
 
 TOOL = Tool(

@@ -15,6 +15,7 @@ import numpy as np
 
 from copilot.context import RequestContext
 from copilot.errors import ToolInputError
+from tools.analytics.chart import save_png
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
 from tools.dims import Member, members
 from tools.forecast import answers, render
@@ -200,11 +201,7 @@ def _chart(run: Run, part: answers.Slice, scope: str, out_dir: Path,
     path_frame = answers.weekly_path(part, run.weeks, run.future)
     title = f"{scope} · " + ("周销量预测" if ctx.lang == "zh" else "weekly units forecast")
     png = render.chart_png(path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{ctx.trace_id}-forecast.png"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(png)
-    tmp.replace(path)
+    path = save_png(png, out_dir, f"{ctx.trace_id}-forecast.png")
     return Attachment(kind="chart", path=str(path), title=title)
 
 

@@ -79,6 +79,16 @@ def render_png(kind: Kind, title: str, labels: Sequence[str], series: Mapping[st
     return buf.getvalue()
 
 
+def save_png(png: bytes, out_dir: Path, name: str) -> Path:
+    """Write a chart under `out_dir` atomically (a reader never sees half a file) and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(png)
+    tmp.replace(path)
+    return path
+
+
 def _short(v: float) -> str:
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= limit:
