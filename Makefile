@@ -7,7 +7,7 @@ ASK_EN ?= Revenue by channel in South China for Q3 2026?
 ASK_CHECK ?= 这段话合规吗：我们是全国第一的品牌，保证节省50%成本，今天下单打7折
 ASK_FORECAST ?= 下个月华南区洗发水的销量预测?
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint browser bench clean
 
 $(BIN)/copilot: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# Debian's Chromium for the web console's browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the browser tests will be skipped"
+
+test: lint browser
 	$(BIN)/pytest
 
 bench: setup
@@ -41,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/forecast_walmart.py
 	$(BIN)/python bench/forecast_latency.py
 	$(BIN)/python bench/compliance_latency.py
+	$(BIN)/python bench/console_paint.py
 	$(BIN)/python bench/knowledge_latency.py
 	$(BIN)/python bench/roi_latency.py
 	$(BIN)/python bench/routing_load.py

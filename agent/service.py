@@ -226,10 +226,13 @@ class CopilotService:
         )
 
     def ask(self, user_id: str, text: str, conversation_id: str | None = None,
-            transcript: str | None = None, message_id: str | None = None) -> Reply:
+            transcript: str | None = None, message_id: str | None = None,
+            on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Reply:
         """Run one turn for a user; raises CopilotError subclasses with user-facing messages.
 
         `message_id` identifies the incoming message: the same id delivered again never repeats a side effect.
+        `on_event` hears the turn's progress as it happens: ("tool_start", {name, args}) when the model decides on
+        a tool, ("tool_end", {name, args, ok, error}) when it has run (the web console shows them as chips).
         """
         text = self.validate_text(text)
         user = self.directory.get(user_id)
@@ -252,7 +255,10 @@ class CopilotService:
         turn = {"messages": [HumanMessage(content=mask_pii(text))], "steps": 0, "records": [], "attachments": [],
                 "final": None}
         try:
-            state = self.graph().invoke(turn, config=config, context=agent_ctx)
+            if on_event is None:
+                state = self.graph().invoke(turn, config=config, context=agent_ctx)
+            else:
+                state = self._stream(turn, config, agent_ctx, on_event)
         except CopilotError as exc:
             log.warning("turn failed trace=%s user=%s: %s (%s)", ctx.trace_id, user.user_id,
                         type(exc).__name__, exc.detail)
@@ -272,3 +278,25 @@ class CopilotService:
             conversation_id=ctx.conversation_id,
             trace_id=ctx.trace_id,
         )
+
+    def _stream(self, turn: dict[str, Any], config: dict[str, Any], agent_ctx: AgentContext,
+                on_event: Callable[[str, dict[str, Any]], None]) -> dict[str, Any]:
+        """The same run as `invoke`, step by step, telling `on_event` which tools start and how they end."""
+        state: dict[str, Any] = turn
+        reported = 0
+        for mode, chunk in self.graph().stream(turn, config=config, context=agent_ctx,
+                                               stream_mode=["updates", "values"]):
+            if mode == "values":
+                state = chunk
+                continue
+            for node, update in (chunk or {}).items():
+                if node == "model" and update:
+                    for message in update.get("messages", []):
+                        for call in getattr(message, "tool_calls", None) or []:
+                            on_event("tool_start", {"name": call["name"], "args": call["args"]})
+                elif node == "tools" and update:
+                    records = update.get("records", [])
+                    for record in records[reported:]:
+                        on_event("tool_end", dict(record))
+                    reported = len(records)
+        return state

@@ -167,14 +167,29 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default COPILOT_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default COPILOT_PORT)")] = None,
 ) -> None:
-    """Run the HTTP service (FastAPI; OpenAPI docs at /docs)."""
+    """Run the HTTP service (FastAPI; OpenAPI docs at /docs; the web console at /)."""
     import uvicorn
 
     from integrations.http import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower())
+    bind = host or settings.host
+    if settings.console_login == "picker" and not _loopback(bind):
+        err.print(f"[red]The web console's user picker lets anyone act as any user; it is for loopback only. "
+                  f"Set COPILOT_CONSOLE_LOGIN=token (sign-in links) or off to serve on {bind}.[/red]")
+        raise typer.Exit(2)
+    uvicorn.run(create_app(settings), host=bind, port=port or settings.port, log_level=settings.log_level.lower())
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()
@@ -321,6 +336,7 @@ def users() -> None:
 
 
 def _add_subcommands() -> None:
+    from copilot.cli_console import console_app
     from copilot.cli_forecast import forecast_app
     from copilot.cli_tickets import tickets_app
     from copilot.cli_warehouse import warehouse_app
@@ -328,6 +344,7 @@ def _add_subcommands() -> None:
     app.add_typer(tickets_app, name="tickets")
     app.add_typer(warehouse_app, name="warehouse")
     app.add_typer(forecast_app, name="forecast")
+    app.add_typer(console_app, name="console")
 
 
 _add_subcommands()

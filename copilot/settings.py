@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1")
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # --- web console ------------------------------------------------------------------------------------
+    console_login: Literal["picker", "token", "off"] = Field(
+        "picker", description="web console sign-in at /: 'picker' = choose any directory user (demo; loopback "
+                              "only), 'token' = sign-in links from `copilot console token USER`, 'off' = no console")
+    console_secret: SecretStr | None = Field(None, description="key that signs console sessions and file links "
+                                                               "(default: a random key kept in COPILOT_DATA_DIR)")
+    console_session_hours: float = Field(12.0, gt=0, le=24 * 30, description="console sign-in lifetime (hours)")
+    console_link_hours: float = Field(24.0, gt=0, le=24 * 30, description="lifetime of chart/report links shown in "
+                                                                          "the console (hours)")
 
     @model_validator(mode="after")
     def _check_provider(self) -> Settings:
@@ -137,6 +146,8 @@ class Settings(BaseSettings):
             raise ValueError(f"COPILOT_STT_MODEL_PATH {self.stt_model_path} has no model.bin")
         if self.model_path is not None and not self.model_path.is_file():
             raise ValueError(f"COPILOT_MODEL_PATH {self.model_path} is not a file")
+        if self.console_secret is not None and len(self.console_secret.get_secret_value()) < 32:
+            raise ValueError("COPILOT_CONSOLE_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return self
 
     @property

@@ -1,4 +1,4 @@
-"""The HTTP service: `/v1/chat`, `/healthz`, OpenAPI at `/docs`."""
+"""The HTTP service: `/v1/chat`, `/v1/voice`, tickets, `/healthz`, OpenAPI at `/docs`, the web console at `/`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from agent.reply import Reply
@@ -19,6 +20,8 @@ from copilot import __version__
 from copilot.errors import CopilotError, Lang, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
+from integrations.console import routes as console
+from integrations.console.auth import ConsoleKeys, SignInRequired, console_secret
 from integrations.deps import ServiceDep
 from integrations.tickets_api import router as tickets_router
 from tools.routing.scheduler import SlaScheduler
@@ -83,6 +86,16 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     )
     app.state.service = service
     app.include_router(tickets_router)
+    if settings.console_login != "off":
+        app.state.console_keys = ConsoleKeys(console_secret(settings))
+        app.state.console_login = settings.console_login
+        app.include_router(console.router)
+        app.include_router(console.api)
+        app.mount("/console/static", StaticFiles(directory=console.HERE / "static"), name="console-static")
+
+        @app.exception_handler(SignInRequired)
+        async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+            return console.sign_in_error(request, exc)
 
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:

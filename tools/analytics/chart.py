@@ -20,6 +20,18 @@ Kind = Literal["bar", "line"]
 _COLOURS = ("#4f81bd", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#2c4d75", "#772c2a")
 
 
+def cjk_font_path() -> Path:
+    """Noto Sans CJK SC from the `mplfonts` wheel (SIL OFL): charts use it, and the web console serves it to
+    browsers that have no Chinese font of their own."""
+    spec = importlib.util.find_spec("mplfonts")  # the font file only: importing the package is not needed
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("mplfonts")
+    path = Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path
+
+
 @functools.cache
 def font_family() -> list[str]:
     import matplotlib
@@ -27,10 +39,7 @@ def font_family() -> list[str]:
 
     families = ["DejaVu Sans"]
     try:
-        spec = importlib.util.find_spec("mplfonts")  # the font file only: importing the package is not needed
-        if spec is None or spec.origin is None:
-            raise FileNotFoundError("mplfonts")
-        path = Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+        path = cjk_font_path()
         font_manager.fontManager.addfont(str(path))
         families.insert(0, font_manager.FontProperties(fname=str(path)).get_name())
     except (FileNotFoundError, OSError):

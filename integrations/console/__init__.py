@@ -1,0 +1,1 @@
+"""The web console served at `/` by `copilot serve`."""

@@ -1,0 +1,96 @@
+"""Console sign-in and file links: signed, expiring tokens (itsdangerous), checked on every request.
+
+Three kinds, each signed with its own salt so one can never stand in for another: a sign-in link made by an admin
+(`copilot console token USER`), the session cookie it is exchanged for, and a link to one chart or report of one
+user. The expiry travels inside the signed payload and is checked against an injectable clock.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from copilot.errors import CopilotError
+from copilot.settings import Settings
+
+Purpose = Literal["login", "session", "file"]
+KEY_FILE = "console.key"
+
+
+class SignInRequired(CopilotError):
+    """No valid console session: the page sends the user to the sign-in form with this message."""
+
+    status_code = 401
+    default_en = "Please sign in to the console."
+    default_zh = "请先登录控制台。"
+
+
+_EXPIRED = {
+    "login": ("This sign-in link has expired. Ask an admin for a new one (copilot console token USER).",
+              "该登录链接已过期，请联系管理员重新生成（copilot console token 用户）。"),
+    "session": ("Your console session has expired. Please sign in again.", "控制台登录已过期，请重新登录。"),
+    "file": ("This link has expired. Ask the question again for a fresh chart or report.",
+             "该链接已过期，请重新提问以生成新的图表或报告。"),
+}
+_INVALID = {
+    "login": ("This sign-in link is not valid (it may have been cut short or changed).",
+              "该登录链接无效（可能不完整或被修改）。"),
+    "session": ("Your console session is not valid. Please sign in again.", "控制台登录无效，请重新登录。"),
+    "file": ("This link is not valid.", "该链接无效。"),
+}
+
+
+def console_secret(settings: Settings) -> str:
+    """COPILOT_CONSOLE_SECRET, else a random key created once under the data folder (owner-only file)."""
+    if settings.console_secret is not None:
+        return settings.console_secret.get_secret_value()
+    path = settings.data_dir / KEY_FILE
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class ConsoleKeys:
+    """Issues and reads the console's tokens."""
+
+    def __init__(self, secret: str, clock: Callable[[], float] = time.time) -> None:
+        self._serializer = URLSafeSerializer(secret)
+        self._clock = clock
+
+    def issue(self, purpose: Purpose, claims: dict[str, Any], hours: float) -> str:
+        return self._serializer.dumps({**claims, "exp": int(self._clock() + hours * 3600)}, salt=purpose)
+
+    def read(self, purpose: Purpose, token: str) -> dict[str, Any]:
+        """The token's claims; SignInRequired with a message that says what is wrong (expired or not valid)."""
+        try:
+            claims = self._serializer.loads(token, salt=purpose)
+        except BadSignature:
+            en, zh = _INVALID[purpose]
+            raise SignInRequired(en=en, zh=zh, detail=f"bad {purpose} token") from None
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            en, zh = _INVALID[purpose]
+            raise SignInRequired(en=en, zh=zh, detail=f"malformed {purpose} token")
+        if claims["exp"] <= self._clock():
+            en, zh = _EXPIRED[purpose]
+            raise SignInRequired(en=en, zh=zh, detail=f"expired {purpose} token")
+        return claims
+
+
+def sign_in_link(settings: Settings, user_id: str, hours: float, base_url: str | None = None) -> str:
+    """The link an admin hands to a user; opening it signs them in (`copilot console token`)."""
+    keys = ConsoleKeys(console_secret(settings))
+    token = keys.issue("login", {"u": user_id}, hours)
+    base = (base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    return f"{base}/login?token={token}"
