@@ -21,9 +21,11 @@ from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
+from agent.clarify import QUESTION as CLARIFYING_QUESTION
+from agent.clarify import needs_question
 from agent.reply import ToolCallRecord
 from copilot.context import RequestContext
-from copilot.errors import CopilotError, HandBack, LLMUnavailable, ToolInputError, user_message
+from copilot.errors import CopilotError, HandBack, LLMUnavailable, NeedsInfo, ToolInputError, user_message
 from prompts import render
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -99,6 +101,9 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
             ai = invoke(forced, wire)
             steps += 1
+        if not ai.tool_calls and needs_question(str(ai.content), ctx.request.text):
+            log.info("plain reply to a vague request replaced by a clarifying question trace=%s", ctx.request.trace_id)
+            ai = AIMessage(content=CLARIFYING_QUESTION[ctx.request.lang])
         return {"messages": [ai], "steps": steps}
 
     def run_tools(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -126,6 +131,13 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 continue
             records.append(record.model_dump())
             seen[_call_key(record.name, record.args)] = record.model_dump()
+            if isinstance(output, NeedsInfo):
+                # The tool stopped to ask for a detail only the user can give: the question is the reply.
+                question = output.message(ctx.request.lang)
+                texts.append(question)
+                messages.append(ToolMessage(content=question, tool_call_id=call["id"], name=call["name"],
+                                            status="error"))
+                continue
             if output is None:
                 texts.append(record.error or "")
                 messages.append(ToolMessage(content=f"error: {record.error}", tool_call_id=call["id"],
@@ -223,7 +235,7 @@ def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:
 
 
 def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentContext,
-             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | HandBack | None]:
+             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | HandBack | NeedsInfo | None]:
     """Validate and run one tool call inside the user's context; never raises."""
     req = ctx.request
     if tool is None:
@@ -248,6 +260,9 @@ def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentC
         return ToolCallRecord(name=name, args=clean, ok=False, error=err), None
     except HandBack as exc:
         log.info("tool %s handed the question back trace=%s", name, req.trace_id)
+        return ToolCallRecord(name=name, args=clean, ok=False, error=None), exc
+    except NeedsInfo as exc:
+        log.info("tool %s asked the user for a detail trace=%s", name, req.trace_id)
         return ToolCallRecord(name=name, args=clean, ok=False, error=None), exc
     except Exception as exc:
         if not isinstance(exc, CopilotError):

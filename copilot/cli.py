@@ -282,11 +282,23 @@ def eval_suite(
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
     report: Annotated[Path | None, typer.Option(help="also write the scores and every case as JSON here (for "
                                                              "`all`: a folder, one file per suite)")] = None,
+    provider: Annotated[str | None, typer.Option(help="LLM to evaluate: local (embedded) or openai (any "
+                                                      "OpenAI-compatible endpoint; default COPILOT_PROVIDER)")] = None,
+    base_url: Annotated[str | None, typer.Option(help="endpoint for --provider openai, e.g. "
+                                                      "https://api.deepseek.com/v1")] = None,
+    model: Annotated[str | None, typer.Option(help="model at that endpoint, e.g. deepseek-chat")] = None,
+    api_key_env: Annotated[str, typer.Option(help="environment variable holding that endpoint's key (keys are "
+                                                  "never taken on the command line)")] = "COPILOT_API_KEY",
 ) -> None:
-    """Run an eval suite (or all of them), print score tables; exit code 1 when a score is under its threshold."""
+    """Run an eval suite (or all of them), print score tables; exit code 1 when a score is under its threshold.
+
+    Compare models by running the same suite with different --provider/--base-url/--model and --report files.
+    """
     from copilot import eval_runner
 
     settings = _settings()
+    if provider or base_url or model:
+        settings = _provider_settings(settings, provider, base_url, model, api_key_env)
     if suite != "all" and suite not in eval_runner.SUITES:
         err.print(f"[red]Unknown suite {suite!r}; available: {', '.join(eval_runner.SUITES)}, all[/red]")
         raise typer.Exit(2)
@@ -301,6 +313,26 @@ def eval_suite(
         return
     if not ok:
         raise typer.Exit(1)
+
+
+def _provider_settings(settings: Settings, provider: str | None, base_url: str | None, model: str | None,
+                       api_key_env: str) -> Settings:
+    """The settings with another LLM, validated like COPILOT_* variables (a bad combination is a clear error)."""
+    import os
+
+    overrides: dict[str, object] = {"provider": provider or ("openai" if base_url else settings.provider)}
+    if base_url:
+        overrides["base_url"] = base_url
+    if model:
+        overrides["model"] = model
+    if os.environ.get(api_key_env):
+        overrides["api_key"] = os.environ[api_key_env]
+    merged = {**settings.model_dump(exclude={"provider", "base_url", "model"}), **overrides}
+    try:
+        return load_settings(**merged)
+    except ConfigError as exc:
+        err.print(f"[red]{exc.en}[/red]")
+        raise typer.Exit(2) from None
 
 
 @app.command("config")

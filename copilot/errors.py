@@ -36,6 +36,11 @@ class ToolInputError(CopilotError):
     default_zh = "我没能理解请求中的部分内容。"
 
 
+class NeedsInfo(ToolInputError):
+    """A detail only the user can give is missing: the reply asks for it (one short question) and the tool did
+    nothing; the agent records the call as stopped (ok false, no error)."""
+
+
 class BadRequest(CopilotError):
     """Input rejected at the edge (empty text, too long, bad file)."""
 

@@ -251,7 +251,8 @@ def _table(out: Console, title: str, metrics: dict[str, float], thresholds: dict
     for metric, value in metrics.items():
         bar_value = thresholds.get(metric)
         ok = bar_value is None or (value <= bar_value if metric.endswith("leaks") else value >= bar_value)
-        shown = f"[{'green' if ok else 'red'}]{value:.3f}[/]"
+        shown = f"[{'green' if ok else 'red'}]{value:.0f}[/]" if metric.startswith("tokens") else \
+            f"[{'green' if ok else 'red'}]{value:.3f}[/]"
         table.add_row(metric, shown, "" if bar_value is None else f"{bar_value:.2f}")
     out.print(table)
 

@@ -22,6 +22,7 @@ import numpy as np
 from agent.service import CopilotService
 from copilot.errors import CopilotError
 from evals.analytics_expected import Tables, compare_rows, expected_rows, load_tables
+from evals.tokens import counting, token_means
 from tools.base import Tool
 
 DATA = Path(str(resources.files("evals").joinpath("data")))
@@ -45,6 +46,7 @@ class AnalyticsScore:
         out["turn latency p50 s"] = float(np.percentile(seconds, 50)) if seconds else 0.0
         out["turn latency p95 s"] = float(np.percentile(seconds, 95)) if seconds else 0.0
         out["query p95 ms"] = float(np.percentile(query_ms, 95)) if query_ms else 0.0
+        out.update(token_means(self.rows))
         return out
 
     def misses(self) -> list[str]:
@@ -88,12 +90,13 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
         for turn in item["turns"]:
             seen.clear()
             started = time.perf_counter()
-            try:
-                reply = service.ask(item["user"], turn, conversation_id=conversation)
-                why = "" if seen else f"no analytics_query result; tools {[c.name for c in reply.tool_calls]}" + \
-                    "".join(f": {c.error}" for c in reply.tool_calls if c.error)
-            except CopilotError as exc:
-                why = f"error: {exc.en}"
+            with counting() as spent:  # the last turn's, like its latency
+                try:
+                    reply = service.ask(item["user"], turn, conversation_id=conversation)
+                    why = "" if seen else f"no analytics_query result; tools {[c.name for c in reply.tool_calls]}" \
+                        + "".join(f": {c.error}" for c in reply.tool_calls if c.error)
+                except CopilotError as exc:
+                    why = f"error: {exc.en}"
             got = seen[-1] if seen else None
         seconds = time.perf_counter() - started
         want = expected_rows(item["expect"], scope, tables)
@@ -108,6 +111,7 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
         score.rows.append({"id": item["id"], "lang": item["lang"], "type": item["type"], "text": item["turns"][-1],
                            "called": got is not None, "ok": got is not None and not why, "why": why,
                            "seconds": seconds, "query_ms": got.get("query_ms") if got else None,
+                           "tokens_in": spent.input, "tokens_out": spent.output,
                            "applied": {k: v for k, v in (got or {}).items() if k not in ("rows", "total", "sql")}})
         if progress:
             progress(i + 1)

@@ -20,6 +20,7 @@ import numpy as np
 
 from agent.service import CopilotService
 from copilot.errors import CopilotError
+from evals.tokens import counting, token_means
 
 DATA = Path(str(resources.files("evals").joinpath("data")))
 SETS = {"zh": DATA / "routing_zh.jsonl", "en": DATA / "routing_en.jsonl"}
@@ -41,6 +42,7 @@ class RoutingScore:
         seconds = [r["seconds"] for r in self.rows]
         out["latency p50 s"] = float(np.percentile(seconds, 50)) if seconds else 0.0
         out["latency p95 s"] = float(np.percentile(seconds, 95)) if seconds else 0.0
+        out.update(token_means(self.rows))
         return out
 
     def misses(self) -> list[str]:
@@ -62,22 +64,26 @@ def run(service: CopilotService, rows: list[dict[str, Any]],
     score = RoutingScore()
     for i, row in enumerate(rows):
         started = time.perf_counter()
-        try:
-            reply = service.ask(row["user"], row["text"], message_id=f"eval-{row['id']}-{time.time_ns()}")
-            calls, text = reply.tool_calls, reply.reply
-        except CopilotError as exc:
-            calls, text = [], exc.en
+        with counting() as spent:
+            try:
+                reply = service.ask(row["user"], row["text"], message_id=f"eval-{row['id']}-{time.time_ns()}")
+                calls, text = reply.tool_calls, reply.reply
+            except CopilotError as exc:
+                calls, text = [], exc.en
         tool = calls[0].name if calls else ""
         expect = dict(row.get("expect") or {})
         clarify = bool(expect.pop("clarify", False))
-        tool_ok = tool == row["tool"] and (not clarify or "?" in text or "？" in text)
+        # A vague request is answered by a question: from the agent, or from a tool that stopped to ask.
+        asked = not any(c.ok for c in calls) and ("?" in text or "？" in text)
+        tool_ok = asked if clarify else tool == row["tool"]
         wrong = {k: (calls[0].args.get(k) if calls else None, v) for k, v in expect.items()
                  if not (calls and same(calls[0].args.get(k), v))}
         score.rows.append({"id": row["id"], "lang": row["lang"], "category": row.get("category", "plain"),
                            "text": row["text"], "tool": tool, "want": row["tool"], "tool_ok": tool_ok,
                            "clarify": clarify, "checked_args": bool(expect) and tool == row["tool"],
                            "args_ok": tool_ok and not wrong, "wrong": wrong,
-                           "seconds": time.perf_counter() - started})
+                           "seconds": time.perf_counter() - started, "tokens_in": spent.input,
+                           "tokens_out": spent.output})
         if progress:
             progress(i + 1)
     return score

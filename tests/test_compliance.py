@@ -273,3 +273,14 @@ def test_compliance_triggers_do_not_hijack_data_questions(text: str, expected: b
     from tools.check_compliance import TOOL
 
     assert TOOL.triggered_by(text) is expected
+
+
+@pytest.mark.parametrize("text", ["can you check this?", "帮我 check 一下", "这段话合规吗？", "Could you review it?"])
+def test_a_request_with_no_text_to_check_gets_a_question_not_a_pass(
+        service: CopilotService, fake_model: ScriptedChatModel, text: str) -> None:
+    fake_model.script = [tool_call("check_compliance")]
+    reply = service.ask("demo.rep", text)
+    assert reply.tool_calls[0].ok is False and reply.tool_calls[0].error is None  # stopped to ask, not failed
+    assert reply.reply.startswith(("请问要检查哪段文字？", "Which text should I check?"))
+    fake_model.script = [tool_call("check_compliance")]
+    assert service.ask("demo.rep", "can you check this: we are the No.1 brand").reply.startswith("⛔")

@@ -219,3 +219,12 @@ def test_report_files_become_download_links_and_other_paths_are_dropped(settings
     assert view["attachments"][0]["name"] == "roi-acme.docx"
     claims = keys.read("file", view["attachments"][0]["url"].rsplit("/", 1)[1])
     assert claims["u"] == "demo.rep" and claims["p"] == "reports/roi-acme.docx"
+
+
+def test_a_tool_that_asks_streams_its_question(client: TestClient, fake_model: ScriptedChatModel) -> None:
+    sign_in(client, "demo.rep")
+    fake_model.script = [tool_call("check_compliance")]
+    got = events(client.post("/console/api/chat", json={"text": "帮我 check 一下"}).text)
+    assert [k for k, _ in got] == ["start", "tool_start", "tool_end", "reply"]
+    assert got[2][1]["ok"] is False and got[2][1]["error"] is None  # drawn as "needs a detail", not "failed"
+    assert got[3][1]["reply"].startswith("请问要检查哪段文字？")

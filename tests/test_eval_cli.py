@@ -49,3 +49,19 @@ def test_all_runs_every_suite_and_fails_when_one_fails(tmp_path: Path, monkeypat
     assert [c[0] for c in calls] == list(eval_runner.SUITES)
     assert calls[0][1] == tmp_path / "reports" / "compliance.json" and (tmp_path / "reports").is_dir()
     assert "under threshold" in result.output and "copilot eval all" in result.output
+
+
+def test_provider_options_pick_the_llm_under_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(eval_runner, "run_suite", lambda name, settings, *a, **k: seen.append(settings) or True)
+    monkeypatch.setenv("DEEPSEEK_KEY", "sk-test-123")
+    result = CliRunner().invoke(app, ["eval", "routing", "--base-url", "https://api.deepseek.com/v1", "--model",
+                                      "deepseek-chat", "--api-key-env", "DEEPSEEK_KEY"])
+    assert result.exit_code == 0, result.output
+    chosen = seen[0]
+    assert chosen.provider == "openai" and chosen.model == "deepseek-chat"
+    assert str(chosen.base_url).startswith("https://api.deepseek.com/v1")
+    assert chosen.api_key.get_secret_value() == "sk-test-123"
+    # An incomplete choice is refused with the setting it lacks, before anything runs.
+    result = CliRunner().invoke(app, ["eval", "routing", "--provider", "openai"])
+    assert result.exit_code == 2 and "COPILOT_BASE_URL" in result.output and len(seen) == 1

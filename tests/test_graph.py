@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agent.graph import AgentContext, build_graph
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
-from copilot.errors import HandBack, LLMUnavailable, PermissionDenied
+from copilot.errors import HandBack, LLMUnavailable, NeedsInfo, PermissionDenied
 from tests.fakes import ScriptedChatModel, tool_call
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -38,6 +38,8 @@ def echo(args: EchoArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
         time.sleep(2)
     if args.word == "joke":
         raise HandBack(detail="not data")
+    if args.word == "what":
+        raise NeedsInfo(en="Which word should I echo?", zh="请问要重复哪个词？")
     return ToolOutput(text=f"echo:{args.word}", data={"word": args.word})
 
 
@@ -58,7 +60,7 @@ def _run(script: list[Any], text: str = "hello", thread: str = "t1", saver: Any 
     model = ScriptedChatModel(script=script)
     graph = build_graph(model, [ECHO, LOOKUP, NOTIFY], checkpointer=saver or InMemorySaver())
     ctx = AgentContext(
-        request=RequestContext(user=USER, lang=lang, conversation_id=thread, today=date(2026, 11, 23)),
+        request=RequestContext(user=USER, lang=lang, conversation_id=thread, today=date(2026, 11, 23), text=text),
         deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
         max_steps=limits.get("max_steps", 4), max_tool_calls=limits.get("max_tool_calls", 3),
         tool_timeout_s=limits.get("tool_timeout_s", 5.0), history_messages=6,
@@ -273,3 +275,30 @@ def test_follow_up_words_trigger_only_right_after_that_tool_answered() -> None:
     assert turn([tool_call("figures", word="q")], "revenue by region") == ["figures"]
     # right after `figures` answered, "and ..." goes back to it even when the model picks another tool
     assert turn([tool_call("echo", word="b"), tool_call("figures", word="c")], "and by channel?") == ["figures"]
+
+
+def test_a_tool_that_needs_a_detail_asks_for_it_and_is_recorded_as_stopped() -> None:
+    state = _run([tool_call("lookup", word="what")], text="echo something")
+    assert state["final"] == "Which word should I echo?"
+    assert state["records"] == [{"name": "lookup", "args": {"word": "what"}, "ok": False, "error": None}]
+    assert len(state["model"].prompts) == 1  # the question ends the turn: the model does not improvise an answer
+
+
+@pytest.mark.parametrize(("text", "lang", "replaced"), [
+    ("帮我看下数据", "zh", True), ("来个汇总", "zh", True), ("pull up the numbers", "en", True),
+    ("给我弄个表吧", "zh", True), ("could you compare them for me", "en", True),
+    ("谢谢，辛苦了！", "zh", False), ("给我讲个笑话吧", "zh", False), ("good morning", "en", False),
+    ("帮我写一段给客户的新年祝福", "zh", False),
+    ("help me word a polite reminder about the overdue invoice", "en", False),
+])
+def test_an_empty_promise_to_a_vague_request_becomes_a_clarifying_question(text: str, lang: str,
+                                                                            replaced: bool) -> None:
+    state = _run([AIMessage(content="好的，我来处理。" if lang == "zh" else "Sure, on it.")], text=text, lang=lang)
+    reply = str(state["messages"][-1].content)
+    assert reply.startswith(("请问具体想做什么？", "What exactly would you like?")) is replaced, reply
+    assert state["records"] == []
+
+
+def test_a_question_from_the_model_is_kept() -> None:
+    state = _run([AIMessage(content="Which region and period do you mean?")], text="show me the numbers")
+    assert state["messages"][-1].content == "Which region and period do you mean?"

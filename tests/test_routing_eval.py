@@ -15,8 +15,8 @@ ROWS = [
     {"id": "b", "lang": "en", "user": "demo.rep", "text": "hi there", "tool": "", "expect": {}, "category": "chitchat"},
     {"id": "c", "lang": "en", "user": "demo.rep", "text": "show me the numbers", "tool": "",
      "expect": {"clarify": True}, "category": "clarify"},
-    {"id": "d", "lang": "en", "user": "demo.rep", "text": "make a report", "tool": "", "expect": {"clarify": True},
-     "category": "clarify"},
+    {"id": "d", "lang": "en", "user": "demo.rep", "text": "the usual, like last time", "tool": "",
+     "expect": {"clarify": True}, "category": "clarify"},
     {"id": "e", "lang": "zh", "user": "demo.manager", "text": "上个月华东区的销量", "tool": "analytics_query",
      "expect": {"period": "2026-10", "metric": "units"}, "category": "plain"},
 ]
@@ -39,7 +39,7 @@ def test_scores_tool_choice_clarification_and_arguments(service: CopilotService,
     assert metrics["tool accuracy"] == 0.8 and metrics["argument exact match"] == 1.0
     assert metrics["clarifying questions"] == 0.5 and metrics["tool accuracy · chitchat"] == 1.0
     assert failures(metrics) == ["tool accuracy 0.800 < 0.95"]
-    assert score.misses() == ["d 'make a report': tool - want -"]
+    assert score.misses() == ["d 'the usual, like last time': tool - want -"]
 
 
 def test_wrong_arguments_are_reported(service: CopilotService, fake_model: ScriptedChatModel) -> None:
@@ -64,3 +64,18 @@ def test_shipped_sets_are_well_formed() -> None:
     for r in rows:
         assert r["tool"] in tools | {""}, r
         assert set(r) >= {"id", "lang", "user", "text", "tool", "expect"}, r
+
+
+def test_tokens_every_llm_call_of_a_turn_are_counted(service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    def spent(message: AIMessage, tokens_in: int, tokens_out: int) -> AIMessage:
+        message.usage_metadata = {"input_tokens": tokens_in, "output_tokens": tokens_out,
+                                  "total_tokens": tokens_in + tokens_out}
+        message.response_metadata = {"model_name": "scripted"}
+        return message
+
+    fake_model.script = [spent(tool_call("analytics_query", period="2026年10月"), 900, 30),
+                         spent(AIMessage(content="Hello! How can I help?"), 700, 12)]
+    score = run(service, ROWS[:2])
+    assert [(r["tokens_in"], r["tokens_out"]) for r in score.rows] == [(900, 30), (700, 12)]
+    metrics = score.metrics()
+    assert metrics["tokens in / turn"] == 800 and metrics["tokens out / turn"] == 21

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from copilot.context import RequestContext
-from copilot.errors import ToolInputError
+from copilot.errors import NeedsInfo
 from copilot.pii import mask_pii
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.compliance.engine import MAX_CHARS, Asker
@@ -32,6 +32,22 @@ _FRAME = re.compile(r"^\s*[^:：\n]{0,24}(?:合规|违规|能发|可以发|可�
                     r"check\w*|review\w*)[^:：\n]{0,12}[:：]\s*", re.IGNORECASE)
 
 
+# A request to check with nothing to check in it ("can you check this?", "帮我 check 一下", "这段话合规吗"): the
+# passage is missing, and checking the request itself would wrongly report it as fine.
+_BARE = re.compile(
+    r"(?:(?:hi|hey|please|pls|can|could|would|you|help me|me)\s+)*(?:check|review|look at|look over|verify|vet)"
+    r"(?:\s+(?:this|it|that|these|my (?:text|message|draft|copy|wording)))?"
+    r"(?:\s+(?:out|over|for me|please|for compliance))*"
+    r"|(?:请|麻烦|帮我|帮忙|你|给我)*\s*(?:检查|审核|审查|看看|看一下|看下|查一下|查查|过一下|check)\s*(?:一下)?"
+    r"\s*(?:这个|这段话?|这条|这些|内容|文案)?\s*(?:吧|呢|合规吗)?"
+    r"|(?:这段话?|这个|这条|这些|这样说|文案)?\s*(?:合规|违规|能发|可以发|有问题)吗?",
+    re.IGNORECASE)
+
+
+def _bare_request(text: str) -> bool:
+    return bool(_BARE.fullmatch(re.sub(r"[\s?？!！.。,，~]+", " ", text).strip()))
+
+
 class CheckComplianceArgs(ToolArgs):
     text: str | None = Field(None, max_length=MAX_CHARS,
                              description="the passage to check; omit to check the user's own message")
@@ -43,8 +59,9 @@ def check_compliance(args: CheckComplianceArgs, ctx: RequestContext, deps: ToolD
     approval limit and payment/delivery conflicts. Use for "合规吗", "can I send/say this", "is this OK".
     """
     text = _text_to_check(args.text, ctx.text)
-    if not text.strip():
-        raise ToolInputError(en="There is no text to check.", zh="没有需要检查的文本。")
+    if not text.strip() or _bare_request(text):
+        raise NeedsInfo(en="Which text should I check? Paste the quote, message or clause (after a colon is fine).",
+                        zh="请问要检查哪段文字？请把报价、消息或合同条款发给我（写在冒号后面即可）。")
     checker = load_checker(deps.policy_packs_dir)
     manager = ctx.user.manager_id
     approver = _approver(deps, manager, ctx.lang)

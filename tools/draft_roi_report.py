@@ -13,7 +13,7 @@ from pydantic import Field
 
 from copilot import fmt
 from copilot.context import RequestContext
-from copilot.errors import CopilotError, ToolInputError
+from copilot.errors import CopilotError, NeedsInfo, ToolInputError
 from copilot.normalize import parse_money, parse_percent
 from tools.base import Attachment, Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.dims import customers
@@ -168,7 +168,7 @@ def _industry_in(text: str) -> str | None:
 def _grounded_money(given: str | None, text: str, currency: str, en: str, zh: str) -> tuple[float, str]:
     """The amount as written by the user: the model's value must match an amount in the message."""
     if not given:
-        raise ToolInputError(en=f"What is the {en}?", zh=f"请告诉我{zh}。")
+        raise NeedsInfo(en=f"What is the {en}?", zh=f"请问{zh}是多少？")
     value = parse_money(given, currency)  # its own message says what is wrong ("must be greater than zero")
     for m in _AMOUNT.finditer(text):
         try:
@@ -187,8 +187,7 @@ def _years(given: int | None, text: str) -> int:
         value = _small_number(m.group(1))
         if 1 <= value <= 15:
             return value
-    raise ToolInputError(en="Over how many years should I calculate the ROI (1-15)?",
-                         zh="请问 ROI 按几年测算（1-15 年）？")
+    raise NeedsInfo(en="Over how many years should I calculate the ROI (1-15)?", zh="请问 ROI 按几年测算（1-15 年）？")
 
 
 def _ramp(given: str | None, text: str) -> list[float]:

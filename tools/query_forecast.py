@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from copilot.context import RequestContext
-from copilot.errors import ToolInputError
+from copilot.errors import NeedsInfo, ToolInputError
 from tools.analytics.chart import save_png
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
 from tools.dims import Member, members
@@ -133,7 +133,7 @@ def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, part: answers.Slice, 
              end: date, scope: str, period: str, ctx: RequestContext) -> tuple[list[str], dict[str, Any]]:
     words = q.promotion or ""
     if not words:
-        raise ToolInputError(en="Which promotion should the what-if change? For example: 'what if we cancel 618?'",
+        raise NeedsInfo(en="Which promotion should the what-if change? For example: 'what if we cancel 618?'",
                              zh="请说明要调整哪个促销，例如：“如果取消618会怎样？”")
     promos = answers.matching_promotions(run.plan, words, start, end, (run.future[0].date(), run.horizon_end.date()))
     if not promos.rows:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from copilot.context import RequestContext
-from copilot.errors import NotReady, ToolInputError
+from copilot.errors import NeedsInfo, NotReady
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.routing.desk import TICKET_REF, TicketDesk
 from tools.routing.metrics import HealthRow
@@ -105,7 +105,7 @@ def _ticket_id(text: str, args: RouteRequestArgs, desk: TicketDesk, ctx: Request
     if len(found) == 1:
         return found[0].id
     listing = desk.describe(found, ctx.lang)
-    raise ToolInputError(en="Which ticket do you mean? Please give its number, e.g. #12.\n" + listing,
+    raise NeedsInfo(en="Which ticket do you mean? Please give its number, e.g. #12.\n" + listing,
                          zh="请问是哪张工单？请写出编号，例如 #12。\n" + listing)
 
 

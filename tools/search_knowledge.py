@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from copilot.context import RequestContext
-from copilot.errors import NotReady, ToolInputError
+from copilot.errors import NeedsInfo, NotReady
 from knowledge.search import Hit
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 
@@ -30,7 +30,7 @@ def search_knowledge(args: SearchKnowledgeArgs, ctx: RequestContext, deps: ToolD
         raise NotReady(detail="knowledge base not configured")
     query = args.query.strip() or ctx.text
     if not query:
-        raise ToolInputError(en="What should I search for?", zh="请告诉我要查找什么。")
+        raise NeedsInfo(en="What should I search for?", zh="请问要查找什么？")
     kb = deps.knowledge()
     filters = {k: v for k, v in {"doc_type": args.doc_type, "industry": args.industry}.items() if v}
     hits = [h for h in kb.search(query, ctx.user, k=5, filters=filters, lang=ctx.lang) if h.evidence]

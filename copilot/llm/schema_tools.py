@@ -186,6 +186,7 @@ class JsonSchemaToolChat(BaseChatModel):
         response = self.client.chat.completions.create(**request)
         raw = response.choices[0].message.content or ""
         message = parse_decision(raw)
+        message.response_metadata = {"model_name": self.model_name}  # token accounting is per model
         if response.usage is not None:
             message.usage_metadata = {
                 "input_tokens": response.usage.prompt_tokens,

@@ -30,6 +30,7 @@ UI: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "transcribing": ("Transcribing…", "正在识别语音……"),
     "running": ("running", "运行中"),
     "failed": ("failed", "失败"),
+    "asked": ("needs a detail", "需要补充信息"),
     "you": ("You", "我"),
     "copilot": ("Copilot", "助手"),
     "too_big": ("That file is too large ({size} MB; the limit is {limit} MB).",

@@ -18,7 +18,7 @@ import duckdb
 
 from copilot.context import User
 from copilot.directory import Department, Directory
-from copilot.errors import NotFound, NotReady, PermissionDenied, ToolInputError, UnknownUser
+from copilot.errors import NeedsInfo, NotFound, NotReady, PermissionDenied, ToolInputError, UnknownUser
 from tools.routing import texts
 from tools.routing.metrics import HealthRow, health, scoped
 from tools.routing.model import TERMINAL, TRANSITIONS, Action, Priority, State, Ticket, TicketEvent
@@ -35,10 +35,6 @@ MAX_AHEAD = timedelta(days=90)
 # A ticket reference in a message: "#12", "工单12", "ticket 12", "REQ-12".
 TICKET_REF = re.compile(r"(?:#|工单\s*#?|ticket\s*#?|request\s*#?|REQ-?)\s*(\d{1,9})", re.IGNORECASE)
 DIRECTORY_TTL_S = 60.0  # departments are re-read at most this often (the directory changes rarely)
-
-
-class NeedsInfo(ToolInputError):
-    """Something essential is missing: the message asks the user for it, and no ticket is written."""
 
 
 @dataclass(frozen=True)

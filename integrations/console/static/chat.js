@@ -87,9 +87,11 @@
       addChip(box, record.name, record.args);
       chip = box.querySelector(".chip.running:last-child");
     }
-    chip.className = "chip " + (record.ok ? "ok" : "failed");
-    chip.textContent = (record.ok ? "✓ " : "✗ ") + record.name + " " + describeArgs(record.args) +
-      (record.ok ? "" : " · " + t.failed);
+    // ok = ran; not ok with an error = failed; not ok without one = stopped to ask the user for a detail.
+    const state = record.ok ? "ok" : record.error ? "failed" : "asked";
+    chip.className = "chip " + state;
+    chip.textContent = {ok: "✓ ", failed: "✗ ", asked: "? "}[state] + record.name + " " + describeArgs(record.args) +
+      (state === "ok" ? "" : " · " + t[state]);
     if (record.error) {
       chip.title = record.error;
     }
