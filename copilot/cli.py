@@ -272,7 +272,7 @@ def transcribe(
 @app.command("eval")
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, analytics, "
-                                                         "forecast, or all")] = "compliance",
+                                                         "answers, forecast, or all")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl, for forecast a history CSV (default: the "
                                                    "shipped sets)")] = None,

@@ -111,6 +111,28 @@ def routing(settings: Settings, out: Console, err: Console, *, data: Path | None
                      score.misses()[:show], score.rows, report)
 
 
+def answers(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
+            report: Path | None = None) -> bool:
+    """Whole turns for the figure-producing tools; every figure in each reply checked against the tool's result."""
+    import tempfile
+
+    from agent.service import CopilotService
+    from evals import answers as suite
+    from tools.registry import TOOLS
+
+    items = suite.load(data or suite.SET)[: limit or None]
+    tools, seen = suite.capturing(TOOLS)
+    with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
+        service = CopilotService(_scratch(settings, Path(tmp)), tools=tools)
+        with _bar(err, "answers") as (bar, task):
+            bar.update(task, total=len(items))
+            score = suite.run(service, items, seen, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    title = f"answers · {len(items)} turns · {settings.provider} {settings.model or 'embedded'}"
+    return _conclude(out, err, "answers", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
+                     score.misses()[:show], score.rows, report)
+
+
 def _scratch(settings: Settings, scratch: Path) -> Settings:
     """Settings on a throw-away data folder that links the demo's data: side effects (tickets, charts, memory) go
     there. The datasets say "last month" meaning 2026-10: today is pinned to the day they were written."""
@@ -184,7 +206,7 @@ def forecast(settings: Settings, out: Console, err: Console, *, data: Path | Non
     return _verdict(err, name, suite.failures(metrics))
 
 
-SUITES = ("compliance", "knowledge", "voice", "routing", "analytics", "forecast")
+SUITES = ("compliance", "knowledge", "voice", "routing", "analytics", "answers", "forecast")
 
 
 def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data: Path | None = None,
@@ -201,6 +223,8 @@ def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data
         return routing(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "analytics":
         return analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
+    if name == "answers":
+        return answers(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "forecast":
         return forecast(settings, out, err, data=data, report=report)
     raise ValueError(name)

@@ -47,6 +47,7 @@ def assert_rejects(call: Callable[[str], object], text: str) -> ToolInputError:
     ("500k", D(500000), None),
     ("$2M", D(2000000), "USD"),
     ("2 million USD", D(2000000), "USD"),
+    ("1.2 million yuan", D(1200000), "CNY"),
     ("1.5 billion", D(1500000000), None),
     ("RMB 80万", D(800000), "CNY"),
     ("人民币80万", D(800000), "CNY"),

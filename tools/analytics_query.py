@@ -116,7 +116,7 @@ def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[
         attachments.append(Attachment(kind="chart", path=str(path), title=render.chart_title(query, scope, lang)))
     data = {"metric": query.metric, "by": list(query.by), "start": str(win.start), "end": str(win.end),
             "compare": query.compare, "regions": list(query.regions), "filters": query.filters,
-            "rows": [{**r, "name": render.row_label(query, r, name_of)} for r in rows[:100]],
+            "rows": [{**r, "name": render.row_label(query, r, name_of), **_share(query, r, total)} for r in rows[:100]],
             "total": total, "query_ms": round(ms, 1), "sql": sql}
     applied = {"metric": query.metric, "period": query.period_label, "start": str(query.start), "end": str(query.end),
                "window": [str(win.start), str(win.end)], "by": list(query.by), "regions": list(query.regions),
@@ -181,3 +181,11 @@ TOOL = Tool(
     ),
     follow_ups=FOLLOW_UP_PATTERNS,
 )
+
+
+def _share(query: Query, row: dict[str, Any], total: dict[str, Any]) -> dict[str, float]:
+    """A row's share of the total (the answer quotes the leader's), for metrics that add up."""
+    value, whole = row.get("value"), total.get("value")
+    if not query.metric_def.additive or value is None or not whole:
+        return {}
+    return {"share": value / whole}

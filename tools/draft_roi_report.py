@@ -77,7 +77,10 @@ def draft_roi_report(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) ->
     title = "ROI 报告" if zh else "ROI report"
     return ToolOutput(
         text=summary,
-        data={"npv": result.npv, "roi": result.roi, "irr": result.irr, "payback_years": result.payback_years},
+        # Every figure the summary shows is here too, so a reply can be checked against the result.
+        data={"npv": result.npv, "roi": result.roi, "irr": result.irr, "payback_years": result.payback_years,
+              "discounted_payback_years": result.discounted_payback_years,
+              "breakeven_annual_savings": result.breakeven_annual_savings, "discount_rate": rate},
         applied={"customer": label, "currency": inputs.currency, "investment": inputs.investment,
                  "annual_savings": inputs.annual_savings, "years": horizon, "discount_rate": rate,
                  "maintenance": inputs.maintenance, "cases": [c.doc_id for c in cases]},

@@ -19,7 +19,7 @@ CURRENCIES = frozenset({"CNY", "USD", "EUR", "HKD", "JPY", "GBP"})
 # Words and signs that name a currency. Longest first wins, so "美元" beats "元" and "HK$" beats "$".
 # "¥" is read as CNY: this copilot serves Chinese sales teams; yen is written 日元/円/JPY.
 _CURRENCY_WORDS: dict[str, str] = {
-    "人民币": "CNY", "rmb": "CNY", "cny": "CNY", "¥": "CNY", "元": "CNY", "块钱": "CNY", "块": "CNY",
+    "人民币": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "元": "CNY", "块钱": "CNY", "块": "CNY",
     "美元": "USD", "美金": "USD", "usd": "USD", "us$": "USD", "$": "USD", "dollars": "USD", "dollar": "USD",
     "欧元": "EUR", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR",
     "港币": "HKD", "港元": "HKD", "hkd": "HKD", "hk$": "HKD",
