@@ -88,10 +88,10 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
             months = [(f"{a:%Y-%m}", answers.outlook(part, answers.future_weights(run, a, b)))
                       for a, b in render.month_spans(start, end)]
             lines = render.forecast_lines(q.metric, out, months, scope, period, ctx.lang)
-            data = {"units": out.units.value, "revenue": out.revenue.value if out.revenue else None,
-                    "gross_margin": out.margin.value if out.margin else None,
-                    "intervals_units": {str(k): v for k, v in out.units.intervals.items()},
-                    "calibration_windows": out.calibration.windows}
+            # Every figure the answer shows (totals, intervals, the months) is in the data as well.
+            data = {**_figures(out), "months": [{"month": label, **_figures(o)} for label, o in months],
+                    "interval_levels": sorted(out.units.intervals), "calibration_windows": out.calibration.windows,
+                    "backtest_windows": len(run.cutoffs)}
             notes += _calibration_notes(out.calibration, ctx.lang)
         lines += ["", *_footer(run, q, notes, ctx.lang)]
         attachments = [_chart(run, part, scope, fc.charts_dir, ctx)]
@@ -144,16 +144,21 @@ def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, part: answers.Slice, 
                              zh=f"预测期内没有与“{words}”匹配的促销计划。已计划：{'、'.join(planned) or '无'}。")
     result = answers.what_if(run, mask, part, w, promos, q.discount_pct)
     lines = render.what_if_lines(result, q.metric, scope, period, q.discount_pct, ctx.lang)
+    base, scenario = _figures(result.base), _figures(result.scenario)
+    change = {k: {"abs": scenario[k]["value"] - base[k]["value"],
+                  "pct": (scenario[k]["value"] / base[k]["value"] - 1) * 100 if base[k]["value"] else None}
+              for k in base if k in scenario}
     data = {"promotions": [r[5] for r in promos.rows], "series_changed": result.series_changed,
-            "base": {"units": result.base.units.value, "revenue": _v(result.base.revenue),
-                     "gross_margin": _v(result.base.margin)},
-            "scenario": {"units": result.scenario.units.value, "revenue": _v(result.scenario.revenue),
-                         "gross_margin": _v(result.scenario.margin)}}
+            "base": base, "scenario": scenario, "change": change, "backtest_windows": len(run.cutoffs)}
     return lines, data
 
 
-def _v(fig: answers.Figure | None) -> float | None:
-    return fig.value if fig is not None else None
+def _figures(out: answers.Outlook) -> dict[str, dict[str, Any]]:
+    """Units, revenue and gross margin with their 80%/95% intervals, as the answer states them."""
+    named = {"units": out.units, "revenue": out.revenue, "gross_margin": out.margin}
+    return {name: {"value": fig.value, "intervals": {str(level): list(bounds) for level, bounds in
+                                                     fig.intervals.items()}}
+            for name, fig in named.items() if fig is not None}
 
 
 def _bias(run: Run, q: ForecastQuery, part: answers.Slice, scope: str,
@@ -164,7 +169,9 @@ def _bias(run: Run, q: ForecastQuery, part: answers.Slice, scope: str,
     result = answers.bias(part, run.weeks, q.start, min(q.end, run.last_day.date()))
     p = result.period
     data = {"bias_pct": p.bias_pct if p else None, "wape_pct": result.wape_pct, "forecast_made": str(p.made) if p
-            else None, "history": [{"made": str(r.made), "bias_pct": r.bias_pct} for r in result.history]}
+            else None, "forecast": p.forecast if p else None, "actual": p.actual if p else None,
+            "history": [{"made": str(r.made), "forecast": r.forecast, "actual": r.actual, "bias_pct": r.bias_pct}
+                        for r in result.history]}
     return render.bias_lines(result, scope, q.period_label, ctx.lang), data
 
 
