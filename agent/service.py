@@ -87,6 +87,12 @@ class CopilotService:
                 self._graph = build_graph(self._model, self._tools, checkpointer=saver)
             return self._graph
 
+    def chat_model(self) -> BaseChatModel:
+        """The LLM this service talks to (built on first use), e.g. to share one loaded model between services."""
+        self.graph()
+        assert self._model is not None
+        return self._model
+
     def warm_up(self) -> None:
         """Load the model and prime its prompt cache so the first user does not wait for it."""
         self.graph()

@@ -13,6 +13,7 @@ from copilot.settings import Settings, load_settings
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.model
+ROUTING_SLICE_MIN = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +97,24 @@ def test_slow_llm_times_out_with_a_clear_error(settings: Settings) -> None:
     slow = load_settings(data_dir=settings.data_dir, today=TODAY, llm_timeout_s=0.05, llm_max_retries=0)
     with pytest.raises(LLMUnavailable):
         CopilotService(slow).ask("demo.rep", "What was revenue in East China in October 2026?")
+
+
+def test_a_slice_of_the_routing_suite(real: CopilotService) -> None:
+    """Every 12th request of the routing sets (20, both languages, every category) through whole turns."""
+    from evals import routing
+
+    score = routing.run(real, routing.load(routing.SETS.values())[::12])
+    assert score.metrics()["tool accuracy"] >= ROUTING_SLICE_MIN, score.misses()
+
+
+def test_a_slice_of_the_answers_suite(real: CopilotService) -> None:
+    """Analytics, forecast and ticket turns with the real model: every figure in the reply is in the tool result."""
+    from evals import answers
+    from tools.registry import TOOLS
+
+    items = [i for i in answers.load() if i["id"] in ("an-01", "an-04", "fc-01", "fc-02", "rt-01")]
+    tools, seen = answers.capturing(TOOLS)
+    service = CopilotService(real.settings, model=real.chat_model(), tools=tools)
+    score = answers.run(service, items, seen)
+    metrics = score.metrics()
+    assert metrics["tool answered"] >= 0.8 and metrics["replies fully grounded"] == 1.0, score.misses()
