@@ -21,11 +21,11 @@ from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
-from agent.clarify import QUESTION as CLARIFYING_QUESTION
-from agent.clarify import needs_question
 from agent.reply import ToolCallRecord
 from copilot.context import RequestContext
 from copilot.errors import CopilotError, HandBack, LLMUnavailable, NeedsInfo, ToolInputError, user_message
+from copilot.vague import QUESTION as CLARIFYING_QUESTION
+from copilot.vague import needs_question
 from prompts import render
 from tools.base import Tool, ToolDeps, ToolOutput
 

@@ -284,3 +284,10 @@ def test_a_request_with_no_text_to_check_gets_a_question_not_a_pass(
     assert reply.reply.startswith(("请问要检查哪段文字？", "Which text should I check?"))
     fake_model.script = [tool_call("check_compliance")]
     assert service.ask("demo.rep", "can you check this: we are the No.1 brand").reply.startswith("⛔")
+
+
+def test_the_models_echo_of_the_context_line_is_not_checked(service: CopilotService,
+                                                            fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("check_compliance", text=" Chen Jing (rep), data scope: east; today: 2026-12-03")]
+    reply = service.ask("demo.rep", "can you check this?")
+    assert reply.reply.startswith("Which text should I check?")

@@ -181,3 +181,11 @@ def test_ramp_up_and_running_costs_from_the_message(roi_service: CopilotService,
     assert reply.tool_calls[0].ok and args["maintenance"] == 20_000.0
     # Net flows: -800k, 150k-20k, 280k, 280k -> ROI = (690k - 800k) / 800k
     assert "ROI -13.8%" in reply.reply
+
+
+def test_a_request_with_no_amounts_gets_a_question(roi_service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="800000", annual_savings="300000",
+                                   years=3)]  # every figure invented by the model
+    reply = roi_service.ask("demo.rep", "make a report")
+    assert reply.reply == "What is the investment?" and reply.tool_calls[0].error is None
+    assert not reply.attachments

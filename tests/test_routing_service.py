@@ -199,3 +199,12 @@ def test_collaboration_metrics_by_chat_for_managers_only(client: TestClient, fak
     assert table.splitlines()[0].startswith("部门 | 区域 | 工单") and "供应链 | east | 1 | 1 |" in table
     denied = chat(client, "demo.rep", "协作指标怎么样")
     assert denied["tool_calls"][0]["ok"] is False and "仅对经理开放" in denied["reply"]
+
+
+def test_a_vague_request_opens_no_ticket_on_the_models_guess(service: CopilotService,
+                                                             fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("route_request", department="sales", object="Chen Jing")]
+    reply = service.ask("demo.rep", "send a request")
+    assert reply.reply.startswith("Which department should handle this?")
+    assert reply.tool_calls[0].ok is False and reply.tool_calls[0].error is None
+    assert service.tickets().store.list_for("demo.rep") == []

@@ -44,6 +44,10 @@ _BARE = re.compile(
     re.IGNORECASE)
 
 
+# Words of the context line the agent puts before each message (prompts/turn.md): never the user's passage.
+_PROMPT_ECHO = re.compile(r"\[context\]|data scope:|reply language:|\btoday: \d{4}-\d{2}-\d{2}")
+
+
 def _bare_request(text: str) -> bool:
     return bool(_BARE.fullmatch(re.sub(r"[\s?？!！.。,，~]+", " ", text).strip()))
 
@@ -82,8 +86,8 @@ def _text_to_check(given: str | None, message: str) -> str:
     personal data must be found in what the user wrote, not in the model's copy.
     """
     own = _FRAME.sub("", message, count=1) or message
-    if not given or not given.strip():
-        return own
+    if not given or not given.strip() or _PROMPT_ECHO.search(given):
+        return own  # a small model sometimes "quotes" the turn's context line instead of a passage
     match = difflib.SequenceMatcher(None, mask_pii(own), given, autojunk=False).find_longest_match()
     return own if match.size >= 0.6 * len(given.strip()) else given
 

@@ -173,7 +173,10 @@ def _grounded_money(given: str | None, text: str, currency: str, en: str, zh: st
     if not given:
         raise NeedsInfo(en=f"What is the {en}?", zh=f"请问{zh}是多少？")
     value = parse_money(given, currency)  # its own message says what is wrong ("must be greater than zero")
-    for m in _AMOUNT.finditer(text):
+    amounts = list(_AMOUNT.finditer(text))
+    if not amounts:  # the message states no amount at all: the model's figure is a guess, so ask
+        raise NeedsInfo(en=f"What is the {en}?", zh=f"请问{zh}是多少？")
+    for m in amounts:
         try:
             found = parse_money(m.group(), currency)
         except CopilotError:

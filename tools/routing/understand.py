@@ -18,6 +18,7 @@ from copilot.directory import Department
 from copilot.errors import ToolInputError
 from copilot.normalize import find_deadline
 from copilot.textfold import segment
+from copilot.vague import is_vague_request
 from tools.dims import Member, customers, members, named_in_text
 from tools.routing.model import Priority
 
@@ -105,7 +106,8 @@ def understand(text: str, now: datetime, depts: list[Department], warehouse: duc
     if len(found) > 1 and hint_department:
         hinted = resolve_department(hint_department, depts)
         found = [hinted] if hinted in found else found
-    if not found and hint_department and unknown is None:
+    vague = is_vague_request(text)  # "send a request": the model's department would be a guess
+    if not found and hint_department and unknown is None and not vague:
         found = [resolve_department(hint_department, depts)]
     deadline = find_deadline(text, now)
     skus = members(warehouse, "sku") if warehouse else []
@@ -116,7 +118,7 @@ def understand(text: str, now: datetime, depts: list[Department], warehouse: duc
     missing = []
     if not found and unknown is None:
         missing.append("department")
-    if not _meaningful(ask, depts, deadline[0] if deadline else None):
+    if vague or not _meaningful(ask, depts, deadline[0] if deadline else None):
         missing.append("ask")
     lowered = text.lower()
     return Request(

@@ -1,5 +1,8 @@
 """Vague requests get a question back: "帮我看下数据" / "show me the numbers" name no figure, text, team or period.
 
+Used by the agent (a plain reply that asks nothing) and by tools that would otherwise act on the model's guesses
+(route_request does not open a ticket for "send a request").
+
 The small model tends to answer such a message with an empty promise ("好的，我来汇总一下。") or a refusal. When its
 plain reply asks nothing and the message is a request for work with no object left once the request words are
 taken away, the reply becomes one clarifying question listing what the copilot can do, with an example each.
