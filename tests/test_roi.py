@@ -187,5 +187,8 @@ def test_a_request_with_no_amounts_gets_a_question(roi_service: CopilotService, 
     fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="800000", annual_savings="300000",
                                    years=3)]  # every figure invented by the model
     reply = roi_service.ask("demo.rep", "make a report")
-    assert reply.reply == "What is the investment?" and reply.tool_calls[0].error is None
-    assert not reply.attachments
+    assert reply.reply == "Which customer is the ROI report for?" and reply.tool_calls[0].error is None
+    fake_model.script = [tool_call("draft_roi_report", customer="美的集团", investment="800000",
+                                   annual_savings="300000", years=3)]
+    reply = roi_service.ask("demo.rep", "给美的做个ROI报告")  # the customer is named, the amounts are not
+    assert reply.reply == "请问投入金额是多少？" and not reply.attachments

@@ -130,10 +130,16 @@ def chat_summary(result: RoiResult, cases: list[Case], lang: Literal["zh", "en"]
 def _customer(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) -> tuple[str, str | None]:
     """(display name, industry) from the CRM; a prospect needs an industry; otherwise a clear refusal."""
     name = args.customer.strip()
-    key = name.lower()
     with deps.warehouse() as conn:
         crm = customers(conn)
         industries = dict(conn.execute("SELECT customer_id, industry FROM dim_customer").fetchall())
+    said = ctx.text.lower()
+    if name.lower() not in said:  # the model's customer must be one the user named ("美的" -> 美的集团 is fine)
+        named = [m for m in crm if any(len(n) >= 2 and n.lower() in said for n in m.names)]
+        if not named:
+            raise NeedsInfo(en="Which customer is the ROI report for?", zh="请问这份 ROI 报告是给哪位客户的？")
+        name = named[0].name_zh
+    key = name.lower()
     for m in crm:  # a name or short name (美的, Midea), the full name inside the user's, or a part of the English name
         short = key in (n.lower() for n in m.names[1:])
         if short or m.name_zh in name or (len(name) >= 3 and key in m.name_en.lower()):
