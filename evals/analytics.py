@@ -22,7 +22,7 @@ import numpy as np
 from agent.service import CopilotService
 from copilot.errors import CopilotError
 from evals.analytics_expected import Tables, compare_rows, expected_rows, load_tables
-from evals.tokens import counting, token_means
+from evals.turns import counting, mean, turn_costs
 from tools.base import Tool
 
 DATA = Path(str(resources.files("evals").joinpath("data")))
@@ -35,18 +35,15 @@ class AnalyticsScore:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def metrics(self) -> dict[str, float]:
-        out = {"exact result": _mean(r["ok"] for r in self.rows),
-               "tool called": _mean(r["called"] for r in self.rows)}
+        out = {"exact result": mean(r["ok"] for r in self.rows),
+               "tool called": mean(r["called"] for r in self.rows)}
         for lang in sorted({r["lang"] for r in self.rows}):
-            out[f"exact result · {lang}"] = _mean(r["ok"] for r in self.rows if r["lang"] == lang)
+            out[f"exact result · {lang}"] = mean(r["ok"] for r in self.rows if r["lang"] == lang)
         for kind in sorted({r["type"] for r in self.rows}):
-            out[f"exact result · {kind}"] = _mean(r["ok"] for r in self.rows if r["type"] == kind)
-        seconds = [r["seconds"] for r in self.rows]
+            out[f"exact result · {kind}"] = mean(r["ok"] for r in self.rows if r["type"] == kind)
         query_ms = [r["query_ms"] for r in self.rows if r["query_ms"] is not None]
-        out["turn latency p50 s"] = float(np.percentile(seconds, 50)) if seconds else 0.0
-        out["turn latency p95 s"] = float(np.percentile(seconds, 95)) if seconds else 0.0
+        out.update(turn_costs(self.rows, "turn latency"))
         out["query p95 ms"] = float(np.percentile(query_ms, 95)) if query_ms else 0.0
-        out.update(token_means(self.rows))
         return out
 
     def misses(self) -> list[str]:
@@ -117,10 +114,6 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
             progress(i + 1)
     return score
 
-
-def _mean(values: Iterable[bool]) -> float:
-    items = list(values)
-    return float(np.mean(items)) if items else 0.0
 
 
 __all__ = ["load_tables"]

@@ -23,7 +23,7 @@ import numpy as np
 
 from agent.service import CopilotService
 from copilot.errors import CopilotError
-from evals.tokens import counting, token_means
+from evals.turns import counting, mean, turn_costs
 from tools.base import Tool
 
 DATA = Path(str(resources.files("evals").joinpath("data")))
@@ -114,15 +114,12 @@ class AnswersScore:
     def metrics(self) -> dict[str, float]:
         answered = [r for r in self.rows if r["answered"]]
         total = sum(r["figures"] for r in answered)
-        out = {"tool answered": _mean(r["answered"] for r in self.rows),
-               "replies fully grounded": _mean(not r["ungrounded"] for r in answered),
+        out = {"tool answered": mean(r["answered"] for r in self.rows),
+               "replies fully grounded": mean(not r["ungrounded"] for r in answered),
                "figures grounded": (total - sum(len(r["ungrounded"]) for r in answered)) / total if total else 0.0}
         for tool in sorted({r["tool"] for r in self.rows}):
-            out[f"fully grounded · {tool}"] = _mean(not r["ungrounded"] for r in answered if r["tool"] == tool)
-        seconds = [r["seconds"] for r in self.rows]
-        out["latency p50 s"] = float(np.percentile(seconds, 50)) if seconds else 0.0
-        out["latency p95 s"] = float(np.percentile(seconds, 95)) if seconds else 0.0
-        out.update(token_means(self.rows))
+            out[f"fully grounded · {tool}"] = mean(not r["ungrounded"] for r in answered if r["tool"] == tool)
+        out.update(turn_costs(self.rows))
         return out
 
     def misses(self) -> list[str]:
@@ -168,7 +165,3 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
             progress(i + 1)
     return score
 
-
-def _mean(values: Iterable[bool]) -> float:
-    items = list(values)
-    return float(np.mean(items)) if items else 0.0

@@ -16,11 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from agent.service import CopilotService
 from copilot.errors import CopilotError
-from evals.tokens import counting, token_means
+from evals.turns import counting, mean, turn_costs
 
 DATA = Path(str(resources.files("evals").joinpath("data")))
 SETS = {"zh": DATA / "routing_zh.jsonl", "en": DATA / "routing_en.jsonl"}
@@ -32,17 +30,14 @@ class RoutingScore:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def metrics(self) -> dict[str, float]:
-        out = {"tool accuracy": _mean(r["tool_ok"] for r in self.rows),
-               "argument exact match": _mean(r["args_ok"] for r in self.rows if r["checked_args"]),
-               "clarifying questions": _mean(r["tool_ok"] for r in self.rows if r["clarify"])}
+        out = {"tool accuracy": mean(r["tool_ok"] for r in self.rows),
+               "argument exact match": mean(r["args_ok"] for r in self.rows if r["checked_args"]),
+               "clarifying questions": mean(r["tool_ok"] for r in self.rows if r["clarify"])}
         for lang in sorted({r["lang"] for r in self.rows}):
-            out[f"tool accuracy · {lang}"] = _mean(r["tool_ok"] for r in self.rows if r["lang"] == lang)
+            out[f"tool accuracy · {lang}"] = mean(r["tool_ok"] for r in self.rows if r["lang"] == lang)
         for cat in sorted({r["category"] for r in self.rows}):
-            out[f"tool accuracy · {cat}"] = _mean(r["tool_ok"] for r in self.rows if r["category"] == cat)
-        seconds = [r["seconds"] for r in self.rows]
-        out["latency p50 s"] = float(np.percentile(seconds, 50)) if seconds else 0.0
-        out["latency p95 s"] = float(np.percentile(seconds, 95)) if seconds else 0.0
-        out.update(token_means(self.rows))
+            out[f"tool accuracy · {cat}"] = mean(r["tool_ok"] for r in self.rows if r["category"] == cat)
+        out.update(turn_costs(self.rows))
         return out
 
     def misses(self) -> list[str]:
@@ -100,7 +95,3 @@ def same(got: Any, want: Any) -> bool:
         return isinstance(got, list) and sorted(map(str, got)) == sorted(map(str, want))
     return str(got).strip().lower() == str(want).strip().lower()
 
-
-def _mean(values: Iterable[bool]) -> float:
-    items = list(values)
-    return float(np.mean(items)) if items else 0.0

@@ -180,11 +180,7 @@ def chat_page(request: Request, service: ServiceDep) -> Response:
 
 
 @router.get("/tickets", response_class=HTMLResponse)
-def tickets_page(request: Request, service: ServiceDep) -> Response:
-    try:
-        user = session_user(request, service)
-    except SignInRequired as exc:
-        return _to_login(request, exc)
+def tickets_page(request: Request, service: ServiceDep, user: SessionUser) -> Response:
     lang = ui_lang(request)
     desk = service.tickets()
     now = datetime.now(UTC)
@@ -202,12 +198,8 @@ def tickets_page(request: Request, service: ServiceDep) -> Response:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, service: ServiceDep,
+def dashboard_page(request: Request, service: ServiceDep, user: SessionUser,
                    days: Annotated[int, Query(ge=1, le=730)] = 90) -> Response:
-    try:
-        user = session_user(request, service)
-    except SignInRequired as exc:
-        return _to_login(request, exc)
     lang = ui_lang(request)
     desk = service.tickets()
     try:
