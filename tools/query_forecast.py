@@ -89,9 +89,10 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
                       for a, b in render.month_spans(start, end)]
             lines = render.forecast_lines(q.metric, out, months, scope, period, ctx.lang)
             # Every figure the answer shows (totals, intervals, the months) is in the data as well.
-            data = {**_figures(out), "months": [{"month": label, **_figures(o)} for label, o in months],
+            data = {**_figures(out), "intervals_units": {str(k): v for k, v in out.units.intervals.items()},
+                    "months": [{"month": label, **_figures(o)} for label, o in months],
                     "interval_levels": sorted(out.units.intervals), "calibration_windows": out.calibration.windows,
-                    "backtest_windows": len(run.cutoffs)}
+                    "calibration_shift_weeks": out.calibration.shifted_weeks, "backtest_windows": len(run.cutoffs)}
             notes += _calibration_notes(out.calibration, ctx.lang)
         lines += ["", *_footer(run, q, notes, ctx.lang)]
         attachments = [_chart(run, part, scope, fc.charts_dir, ctx)]
@@ -145,20 +146,21 @@ def _what_if(run: Run, q: ForecastQuery, mask: np.ndarray, part: answers.Slice, 
     result = answers.what_if(run, mask, part, w, promos, q.discount_pct)
     lines = render.what_if_lines(result, q.metric, scope, period, q.discount_pct, ctx.lang)
     base, scenario = _figures(result.base), _figures(result.scenario)
-    change = {k: {"abs": scenario[k]["value"] - base[k]["value"],
-                  "pct": (scenario[k]["value"] / base[k]["value"] - 1) * 100 if base[k]["value"] else None}
-              for k in base if k in scenario}
+    change = {k: {"abs": scenario[k] - base[k], "pct": (scenario[k] / base[k] - 1) * 100 if base[k] else None}
+              for k in ("units", "revenue", "gross_margin") if base[k] is not None and scenario[k] is not None}
     data = {"promotions": [r[5] for r in promos.rows], "series_changed": result.series_changed,
             "base": base, "scenario": scenario, "change": change, "backtest_windows": len(run.cutoffs)}
     return lines, data
 
 
-def _figures(out: answers.Outlook) -> dict[str, dict[str, Any]]:
-    """Units, revenue and gross margin with their 80%/95% intervals, as the answer states them."""
+def _figures(out: answers.Outlook) -> dict[str, Any]:
+    """Units, revenue and gross margin (None where prices are unknown) and their 80%/95% intervals, as the answer
+    states them."""
     named = {"units": out.units, "revenue": out.revenue, "gross_margin": out.margin}
-    return {name: {"value": fig.value, "intervals": {str(level): list(bounds) for level, bounds in
-                                                     fig.intervals.items()}}
-            for name, fig in named.items() if fig is not None}
+    figures: dict[str, Any] = {name: fig.value if fig is not None else None for name, fig in named.items()}
+    figures["intervals"] = {name: {str(level): list(bounds) for level, bounds in fig.intervals.items()}
+                            for name, fig in named.items() if fig is not None}
+    return figures
 
 
 def _bias(run: Run, q: ForecastQuery, part: answers.Slice, scope: str,
