@@ -95,7 +95,8 @@ def _prepare(data: Path) -> None:
     store.refresh(panel, data, windows=4, spacing=6, source="warehouse")
 
 
-async def _load(url: str, conversations: int, turns: int, think: float = 0.0) -> tuple[list[float], float, int]:
+async def _load(url: str, conversations: int, turns: int, think: float = 0.0,
+                by_turn: dict[str, list[float]] | None = None) -> tuple[list[float], float, int]:
     """Each conversation sends its turns one after the other, pausing a random think time (exponential, mean
     `think` seconds; 0 = none) after each reply and before its first turn, as people do."""
     latencies: list[float] = []
@@ -114,6 +115,8 @@ async def _load(url: str, conversations: int, turns: int, think: float = 0.0) ->
                 r = await client.post("/v1/chat", json={"user_id": users[i % len(users)], "text": text,
                                                         "conversation_id": f"load-{i}"})
                 latencies.append((time.perf_counter() - started) * 1000)
+                if by_turn is not None:
+                    by_turn.setdefault(text, []).append(latencies[-1])
                 errors += r.status_code != 200
 
         started = time.perf_counter()
@@ -171,7 +174,8 @@ def main() -> int:
             asyncio.run(_load(url, 4, len(TURNS)))  # warm: data files, fonts, run cache, code paths
             STUB_CALLS.clear()
             health = asyncio.run(_health(url, a.conversations))
-            alone, _, _ = asyncio.run(_load(url, 1, 3 * len(TURNS)))  # one conversation: pure cost per turn
+            by_turn: dict[str, list[float]] = {}
+            alone, _, _ = asyncio.run(_load(url, 1, 5 * len(TURNS), by_turn=by_turn))  # one conversation alone
             paced, paced_wall, paced_errors = asyncio.run(_load(url, a.conversations, a.turns, a.think))
             latencies, wall, errors = asyncio.run(_load(url, a.conversations, a.turns))
             peak = _vm_hwm_mb(proc.pid)
@@ -191,8 +195,15 @@ def main() -> int:
                "closed_loop_turns_per_s": round(len(latencies) / wall, 1), "closed_loop_p50_ms": round(p50, 1),
                "closed_loop_p95_ms": round(p95, 1), "stub_llm_p95_ms": round(s95, 2), "healthz_p50_ms": round(h50, 1),
                "healthz_p95_ms": round(h95, 1), "service_memory_peak_mb": round(peak)}
+    figures["one_conversation_by_turn_ms"] = {
+        f"{tool or 'plain reply'}: {text[:24]}": {"p50": round(statistics.median(v), 1), "max": round(max(v), 1)}
+        for text, tool, _ in TURNS if (v := by_turn.get(text))}
     for key, value in figures.items():
-        print(f"{key:<30} {value:>10}")
+        if isinstance(value, dict):
+            for name, cell in value.items():
+                print(f"  {name:<44} p50 {cell['p50']:>7} ms  max {cell['max']:>7} ms")
+        else:
+            print(f"{key:<30} {value:>10}")
     ok = errors + paced_errors == 0 and t95 < 150
     print(f"target (p95 < 150 ms per turn, {a.conversations} conversations pacing like people, think "
           f"{a.think:g} s):", "PASS" if ok else "FAIL", f"| closed loop with no think time: p95 {p95:.0f} ms")

@@ -8,12 +8,15 @@ choices instead of guessed.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from copilot.errors import ToolInputError
+
+T = TypeVar("T")
 
 Kind = Literal["region", "channel", "category", "sku"]
 
@@ -116,22 +119,35 @@ def suggest(options: list[Member], text: str, n: int = 3) -> list[Member]:
 def named_in_text(options: list[Member], text: str) -> list[Member]:
     """Members the text names, longest name first, without overlaps; in order of appearance.
 
-    Latin names match as whole words ("East" is not inside "Northeast"); Chinese names as substrings.
+    Latin names match as whole words, plural allowed ("East" is not inside "Northeast"; "distributors"); Chinese
+    names as substrings.
     """
-    spans: list[tuple[int, int, Member]] = []
-    names = sorted(((n, m) for m in options for n in m.names[1:] if n), key=lambda nm: -len(nm[0]))
-    for name, member in names:
-        # Latin names as whole words, plural allowed ("distributors"); Chinese names as substrings.
-        pattern = re.escape(name) if not name.isascii() else \
-            rf"(?<![A-Za-z0-9]){re.escape(name)}(?:s|es)?(?![A-Za-z0-9])"
-        for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
+    return terms_in_text(((n, m) for m in options for n in m.names[1:] if n), text, plural=True)
+
+
+def terms_in_text(terms: Iterable[tuple[str, T]], text: str, plural: bool = False) -> list[T]:
+    """The values whose terms occur in `text` (any case), longest term first without overlaps, in order of
+    appearance. Latin terms match as whole words, Chinese ones as substrings."""
+    spans: list[tuple[int, int, T]] = []
+    for term, value in sorted(terms, key=lambda tv: -len(tv[0])):
+        for hit in _term_pattern(term, plural).finditer(text):
             if all(hit.end() <= a or hit.start() >= b for a, b, _ in spans):
-                spans.append((hit.start(), hit.end(), member))
-    found: list[Member] = []
-    for _, _, member in sorted(spans, key=lambda s: s[0]):
-        if member not in found:
-            found.append(member)
+                spans.append((hit.start(), hit.end(), value))
+    found: list[T] = []
+    for _, _, value in sorted(spans, key=lambda s: s[0]):
+        if value not in found:
+            found.append(value)
     return found
+
+
+@functools.lru_cache(maxsize=16384)
+def _term_pattern(term: str, plural: bool) -> re.Pattern[str]:
+    """Compiled once per term: a turn matches hundreds of names, more than `re`'s own cache (512) holds, so going
+    through it would recompile every one of them on every turn."""
+    if not term.isascii():
+        return re.compile(re.escape(term), re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}{'(?:s|es)?' if plural else ''}(?![A-Za-z0-9])",
+                      re.IGNORECASE)
 
 
 _COMPANY_SUFFIXES = re.compile(r"(集团|控股|股份|有限公司|公司|\s+(?:group|holdings|co\.?|ltd\.?|inc\.?|corp\.?))+$",

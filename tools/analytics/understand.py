@@ -25,7 +25,7 @@ from copilot.normalize.periods import custom_period, month_period, year_period
 from tools.analytics.query import FILTER_KINDS, Compare, Dim, Query, Sort
 from tools.analytics.semantic import DIM_NAMES, DIM_WORDS, METRICS, SOURCES, TIME_GRAINS, TREND_WORDS
 from tools.base import ToolArgs
-from tools.dims import Member, named_in_text, resolve_in
+from tools.dims import Member, named_in_text, resolve_in, terms_in_text
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +118,7 @@ _DIM_NOUNS: dict[str, tuple[str, ...]] = {
 
 def words_named(text: str, table: Mapping[str, tuple[str, ...]]) -> list[str]:
     """The choices whose words occur in `text`, longest word first without overlaps, in order of appearance."""
-    low = text.lower()
-    hits = sorted(((w.lower(), c) for c, ws in table.items() for w in ws), key=lambda h: -len(h[0]))
-    spans: list[tuple[int, int, str]] = []
-    for word, choice in hits:
-        pattern = re.escape(word) if not word.isascii() else rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])"
-        for m in re.finditer(pattern, low):
-            if all(m.end() <= a or m.start() >= b for a, b, _ in spans):
-                spans.append((m.start(), m.end(), choice))
-    return list(dict.fromkeys(c for _, _, c in sorted(spans)))
+    return terms_in_text(((w, c) for c, ws in table.items() for w in ws), text)
 
 
 MemberLookup = Callable[[str], list[Member]]
