@@ -31,6 +31,7 @@ from tools.analytics.memory import QueryMemory
 from tools.analytics.warehouse import Warehouse
 from tools.analytics_query import Analytics
 from tools.base import Attachment, Tool, ToolDeps
+from tools.chart_worker import ChartWorker
 from tools.compliance.model import Finding
 from tools.compliance.packs import load_checker
 from tools.forecast.store import RunCache
@@ -63,6 +64,7 @@ class CopilotService:
             tickets=self.tickets,
             analytics=self.analytics,
             forecasting=self.forecasting,
+            charts=ChartWorker(settings.chart_processes),
         )
         self._analytics: Analytics | None = None
         self._forecasting: Forecasting | None = None
@@ -87,11 +89,21 @@ class CopilotService:
                 self._graph = build_graph(self._model, self._tools, checkpointer=saver)
             return self._graph
 
+    def close(self) -> None:
+        """Stop the chart workers (the service's other resources close with the process)."""
+        self.deps.charts.close()
+
     def chat_model(self) -> BaseChatModel:
         """The LLM this service talks to (built on first use), e.g. to share one loaded model between services."""
         self.graph()
         assert self._model is not None
         return self._model
+
+    def start(self) -> None:
+        """For a long-lived service (`copilot serve`): start the chart workers, then warm the model, so the first
+        user waits for neither. One-shot commands skip this and draw charts in-process."""
+        self.deps.charts.start()
+        self.warm_up()
 
     def warm_up(self) -> None:
         """Load the model and prime its prompt cache so the first user does not wait for it."""

@@ -6,7 +6,8 @@ Three loads over loopback to POST /v1/chat: one conversation alone (the pure cos
 conversations (default 50) of T turns (default 6) pacing like people, a random think time (mean 10 s) between a reply
 and the next message (target p95 < 150 ms); and the same N as a closed loop with no think time (a stress figure:
 it measures queueing). Prints throughput, turn latency p50/p95, the stub's own share and the service's memory peak
-(VmHWM), against a baseline of the same concurrency on GET /healthz (the HTTP stack alone). Table and JSON.
+(VmHWM, chart workers included), against a baseline of the same concurrency on GET /healthz (the HTTP stack
+alone). Table and JSON.
 
     python bench/agent_load.py [--conversations 50] [--turns 6] [--think 10] [--json out.json]
 """
@@ -134,10 +135,15 @@ async def _health(url: str, n: int) -> list[float]:
 
 
 def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory of a process and all its children (the chart workers), summed."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total += int(line.split()[1]) / 1024
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += _vm_hwm_mb(int(child))
+    return total
 
 
 def _p(values: list[float]) -> tuple[float, float]:

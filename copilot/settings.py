@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     max_steps: int = Field(4, ge=1, le=20, description="LLM decisions per turn at most")
     max_tool_calls: int = Field(3, ge=1, le=20, description="tool calls per turn at most")
     tool_timeout_s: float = Field(30.0, gt=0, le=600, description="timeout of one tool call")
+    chart_processes: int = Field(
+        1, ge=0, le=8, description="worker processes drawing charts in `copilot serve` (0 = in the serving process, "
+                                   "which then pauses other turns while a chart draws)")
     max_input_chars: int = Field(4000, ge=100, le=100_000, description="longest user message accepted")
     history_messages: int = Field(
         12, ge=0, le=200, description="most previous messages sent to the LLM (trimmed in blocks to keep its cache)"

@@ -58,7 +58,7 @@ def _lang(request: Request) -> Lang:
 
 def _warm(service: CopilotService) -> None:
     try:
-        service.warm_up()
+        service.start()
     except Exception:  # the first request will report the problem to its user
         log.exception("warm-up failed")
 
@@ -68,7 +68,8 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Load the model in the background: /healthz answers at once, the first chat waits for the model.
+        # Start the chart workers and load the model in the background: /healthz answers at once, the first chat
+        # waits for the model.
         threading.Thread(target=_warm, args=(service,), name="warm-up", daemon=True).start()
         # SLA reminders and escalations; due jobs missed while the service was down run on the first tick.
         scheduler = SlaScheduler(service.tickets(), settings.sla_tick_s)
@@ -77,6 +78,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
             yield
         finally:
             scheduler.stop()
+            service.close()
 
     app = FastAPI(
         lifespan=lifespan,

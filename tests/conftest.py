@@ -50,7 +50,7 @@ def settings(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     data.mkdir()
     for name in ("warehouse.duckdb", "ops.sqlite"):
         (data / name).symlink_to(demo_dir / name)
-    return load_settings(data_dir=data, today=TODAY)
+    return load_settings(data_dir=data, today=TODAY, chart_processes=0)  # charts in-process: no worker per app
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from agent.service import CopilotService
 from tests.fakes import ScriptedChatModel, tool_call
+from tools.chart_worker import ChartWorker
 from tools.draft_roi_report import render_files
 from tools.roi.finance import RoiInputs, analyse, payback
 from tools.roi.report import Texts
@@ -69,7 +70,7 @@ def _expected(texts: Texts) -> set[str]:
 def test_every_figure_in_the_files_is_a_computed_one(tmp_path: Path) -> None:
     result = analyse(MIDEA)
     texts = report_texts(result, [], "zh", "美的集团")
-    docx_path, pdf_path = render_files(result, [], "zh", "美的集团", tmp_path)
+    docx_path, pdf_path = render_files(result, [], "zh", "美的集团", tmp_path, ChartWorker())
     document = open_docx(str(docx_path))
     body = "\n".join(p.text for p in document.paragraphs)
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
@@ -92,7 +93,7 @@ def test_a_failed_render_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr("tools.draft_roi_report.write_pdf", broken)
     with pytest.raises(RuntimeError):
-        render_files(analyse(MIDEA), [], "zh", "美的集团", tmp_path)
+        render_files(analyse(MIDEA), [], "zh", "美的集团", tmp_path, ChartWorker())
     assert list(tmp_path.iterdir()) == []
 
 

@@ -18,6 +18,7 @@ from tools.analytics.semantic import TIME_GRAINS
 from tools.analytics.understand import FOLLOW_UP_PATTERNS, AnalyticsArgs, understand, wants_query
 from tools.analytics.warehouse import Warehouse
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
+from tools.chart_worker import ChartWorker
 from tools.dims import Member
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def analytics_query(args: AnalyticsArgs, ctx: RequestContext, deps: ToolDeps) ->
     ms = (time.perf_counter() - started) * 1000
     an.memory.put(ctx.user.user_id, ctx.conversation_id, query)
     sql = str(stmt.compile(dialect=wh.engine().dialect, compile_kwargs={"literal_binds": True}))
-    return _output(query, win, rows, total, defaults, last, ctx, an, lookup, args.show_query, ms, sql)
+    return _output(query, win, rows, total, defaults, last, ctx, an, lookup, args.show_query, ms, sql, deps.charts)
 
 
 def _lookup(wh: Warehouse, deps: ToolDeps) -> Any:
@@ -90,7 +91,7 @@ def _check_period(query: Query, ctx: RequestContext, first: Any, last: Any) -> N
 
 def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[str, Any], defaults: list[str],
             data_end: Any, ctx: RequestContext, an: Analytics, lookup: Any, show_query: bool, ms: float,
-            sql: str) -> ToolOutput:
+            sql: str, charts: ChartWorker) -> ToolOutput:
     lang = ctx.lang
     names: dict[str, dict[str, str]] = {}
 
@@ -112,7 +113,7 @@ def _output(query: Query, win: Windows, rows: list[dict[str, Any]], total: dict[
         lines.append(("查询语句：" if lang == "zh" else "Query used:") + f"\n```sql\n{sql}\n```")
     attachments = []
     if len(rows) >= 2:
-        path = _chart(query, rows, name_of, scope, an.charts_dir, ctx)
+        path = _chart(query, rows, name_of, scope, an.charts_dir, ctx, charts)
         attachments.append(Attachment(kind="chart", path=str(path), title=render.chart_title(query, scope, lang)))
     data = {"metric": query.metric, "by": list(query.by), "start": str(win.start), "end": str(win.end),
             "compare": query.compare, "regions": list(query.regions), "filters": query.filters,
@@ -132,7 +133,7 @@ def _scope_label(regions: list[str], known: list[Member], lang: Literal["zh", "e
 
 
 def _chart(query: Query, rows: list[dict[str, Any]], name_of: Any, scope: str, out_dir: Path,
-           ctx: RequestContext) -> Path:
+           ctx: RequestContext, charts: ChartWorker) -> Path:
     """Bars for a ranking, lines for a time series (one line per member when there is a second grouping)."""
     lang = ctx.lang
     metric = query.metric_def
@@ -151,16 +152,16 @@ def _chart(query: Query, rows: list[dict[str, Any]], name_of: Any, scope: str, o
             series[render.previous_word(query, lang)] = [None] * len(ticks)
             for r in rows:
                 series[render.previous_word(query, lang)][ticks.index(r["key"][time_dim])] = r["previous"]
-        png = chart.render_png("line", render.chart_title(query, scope, lang), ticks, series, label,
-                               percent=metric.unit == "ratio")
+        png = charts.draw(chart.render_png, "line", render.chart_title(query, scope, lang), ticks, series, label,
+                          metric.unit == "ratio")
     else:
         shown = rows[:20]
         labels = [render.row_label(query, r, name_of) for r in shown]
         bars: dict[str, list[float | None]] = {label: [r["value"] for r in shown]}
         if query.compare != "none":
             bars[render.previous_word(query, lang)] = [r["previous"] for r in shown]
-        png = chart.render_png("bar", render.chart_title(query, scope, lang), labels, bars, label,
-                               percent=metric.unit == "ratio")
+        png = charts.draw(chart.render_png, "bar", render.chart_title(query, scope, lang), labels, bars, label,
+                          metric.unit == "ratio")
     return chart.save_png(png, out_dir, f"{ctx.trace_id}-{query.metric}.png")
 
 

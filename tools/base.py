@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from copilot.context import RequestContext
 from copilot.directory import Directory
 from copilot.errors import NotReady
+from tools.chart_worker import ChartWorker
 
 # What small models write for "not given"; treated as an omitted argument, never as a value.
 _UNSET_WORDS = {"", "none", "null", "nil", "n/a", "na", "any", "all", "unknown", "-",
@@ -77,6 +78,8 @@ class ToolDeps:
     analytics: Callable[[], Any] | None = None
     # query_forecast's stored runs and chart folder (tools.query_forecast.Forecasting).
     forecasting: Callable[[], Any] | None = None
+    # Draws charts: in a worker process once the service started it, else in-process.
+    charts: ChartWorker = field(default_factory=ChartWorker)
 
     def warehouse(self) -> duckdb.DuckDBPyConnection:
         if not self.warehouse_path.exists():

@@ -16,6 +16,7 @@ from copilot.context import RequestContext
 from copilot.errors import CopilotError, NeedsInfo, ToolInputError
 from copilot.normalize import parse_money, parse_percent
 from tools.base import Attachment, Tool, ToolArgs, ToolDeps, ToolOutput
+from tools.chart_worker import ChartWorker
 from tools.dims import customers
 from tools.roi.cases import Case, similar_cases
 from tools.roi.finance import ABSURD_RATIO, Currency, RoiInputs, RoiResult, analyse
@@ -72,7 +73,7 @@ def draft_roi_report(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) ->
                        ramp_up=_ramp(args.ramp_up, text))
     result = analyse(inputs)
     cases = _cases(deps, ctx, industry, args.product, label)
-    paths = render_files(result, cases, ctx.lang, label, deps.reports_dir or Path("reports"))
+    paths = render_files(result, cases, ctx.lang, label, deps.reports_dir or Path("reports"), deps.charts)
     summary = chat_summary(result, cases, ctx.lang, label)
     title = "ROI 报告" if zh else "ROI report"
     return ToolOutput(
@@ -89,9 +90,9 @@ def draft_roi_report(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) ->
 
 
 def render_files(result: RoiResult, cases: list[Case], lang: Literal["zh", "en"], label: str,
-                 folder: Path) -> list[Path]:
+                 folder: Path, charts: ChartWorker) -> list[Path]:
     texts = report_texts(result, cases, lang, label)
-    chart = chart_png(result)
+    chart = charts.draw(chart_png, result)
     stem = f"roi-{re.sub(r'[^0-9A-Za-z一-鿿]+', '-', label).strip('-')}-{datetime.now():%Y%m%d-%H%M%S}"
     docx_path = write_docx(texts, chart, folder / f"{stem}.docx")
     try:

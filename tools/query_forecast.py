@@ -17,6 +17,7 @@ from copilot.context import RequestContext
 from copilot.errors import NeedsInfo, ToolInputError
 from tools.analytics.chart import save_png
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
+from tools.chart_worker import ChartWorker
 from tools.dims import Member, members
 from tools.forecast import answers, render
 from tools.forecast.store import Run, RunCache
@@ -95,7 +96,7 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
                     "calibration_shift_weeks": out.calibration.shifted_weeks, "backtest_windows": len(run.cutoffs)}
             notes += _calibration_notes(out.calibration, ctx.lang)
         lines += ["", *_footer(run, q, notes, ctx.lang)]
-        attachments = [_chart(run, part, scope, fc.charts_dir, ctx)]
+        attachments = [_chart(run, part, scope, fc.charts_dir, ctx, deps.charts)]
     data["ms"] = round((time.perf_counter() - started) * 1000, 1)
     applied: dict[str, Any] = {"kind": q.kind, "metric": q.metric, "period": q.period_label, "start": str(q.start),
                                "end": str(q.end), "regions": scoped,
@@ -205,11 +206,11 @@ def _scope_label(run: Run, q: ForecastQuery, regions: list[str], lookup: Any, la
     return " · ".join(parts)
 
 
-def _chart(run: Run, part: answers.Slice, scope: str, out_dir: Path,
-           ctx: RequestContext) -> Attachment:
+def _chart(run: Run, part: answers.Slice, scope: str, out_dir: Path, ctx: RequestContext,
+           charts: ChartWorker) -> Attachment:
     path_frame = answers.weekly_path(part, run.weeks, run.future)
     title = f"{scope} · " + ("周销量预测" if ctx.lang == "zh" else "weekly units forecast")
-    png = render.chart_png(path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
+    png = charts.draw(render.chart_png, path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
     path = save_png(png, out_dir, f"{ctx.trace_id}-forecast.png")
     return Attachment(kind="chart", path=str(path), title=title)
 
