@@ -22,6 +22,7 @@ from copilot.context import RequestContext, User
 from copilot.directory import Directory
 from copilot.errors import BadRequest, CopilotError
 from copilot.normalize import detect_language
+from copilot.normalize.homophones import repair_homophones
 from copilot.pii import mask_pii
 from copilot.settings import Settings
 from copilot.speech.transcriber import Transcriber, Transcript
@@ -252,7 +253,8 @@ class CopilotService:
         `on_event` hears the turn's progress as it happens: ("tool_start", {name, args}) when the model decides on
         a tool, ("tool_end", {name, args, ok, error}) when it has run (the web console shows them as chips).
         """
-        text = self.validate_text(text)
+        # Pinyin-keyboard slips of sales terms (消售额, 经消商) repaired before the model or a tool reads the text.
+        text = repair_homophones(self.validate_text(text))
         user = self.directory.get(user_id)
         ctx = self.context(user, text, conversation_id, message_id)
         started = time.perf_counter()
