@@ -35,8 +35,7 @@ def _terms() -> dict[int, list[tuple[str, tuple[frozenset[str], ...]]]]:
 def _sounds(text: str, every_reading: bool = True) -> tuple[frozenset[str], ...]:
     from pypinyin import Style, pinyin
 
-    return tuple(frozenset(r) for r in pinyin(text, style=Style.NORMAL, heteronym=every_reading,
-                                               errors=lambda c: [c]))
+    return tuple(frozenset(r) for r in pinyin(text, style=Style.NORMAL, heteronym=every_reading))  # Han only
 
 
 @functools.cache
