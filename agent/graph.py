@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from agent.reply import ToolCallRecord
 from copilot.context import RequestContext
-from copilot.errors import CopilotError, HandBack, LLMUnavailable, NeedsInfo, ToolInputError, user_message
+from copilot.errors import CopilotError, HandBack, LLMUnavailable, NeedsInfo, Redirect, ToolInputError, user_message
 from copilot.vague import QUESTION as CLARIFYING_QUESTION
 from copilot.vague import needs_question
 from prompts import render
@@ -60,7 +60,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model
     forced = model.bind_tools(specs, tool_choice="required") if tools else model
-    forced_one = {t.name: model.bind_tools(specs, tool_choice=t.name) for t in tools if t.triggers or t.follow_ups}
+    forced_one = {t.name: model.bind_tools(specs, tool_choice=t.name) for t in tools}
     system = system_prompt()
 
     def invoke(runnable: Any, wire: list[AnyMessage]) -> AIMessage:
@@ -82,13 +82,18 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         wire = [SystemMessage(content=system), *_history(state["messages"], ctx)]
         last = state["messages"][-1]
         handed_back = isinstance(last, ToolMessage) and last.artifact == "hand_back"
-        ai = invoke(model if handed_back else bound, wire)  # handed back: a plain answer, no tool loop
+        redirect = last.artifact.removeprefix("redirect:") if isinstance(last, ToolMessage) and isinstance(
+            last.artifact, str) and last.artifact.startswith("redirect:") else None
+        # Handed back: a plain answer, no tool loop. Redirected: the tool that answers this, chosen by its owner.
+        ai = invoke(model if handed_back else forced_one.get(redirect or "", bound), wire)
         steps = state["steps"] + 1
         if tools and state["steps"] == 0:
             before = _previous_tool(state["messages"])
             fired = [t for t in tools if t.name in forced_one and t.triggered_by(ctx.request.text, before)]
             triggered = [t.name for t in fired if not any(t.name in o.outranks for o in fired)]
             chosen = {c["name"] for c in ai.tool_calls}
+            if not triggered and not chosen:
+                triggered = [t.name for t in tools if t.rescue and t.rescue(ctx.request.text, ctx.deps)]
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.
             if (triggered and not chosen) or (len(triggered) == 1 and triggered[0] not in chosen):
@@ -123,6 +128,12 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 break
             tool = registry.get(call["name"])
             record, output = _execute(tool, call["name"], call["args"], ctx, seen)
+            if isinstance(output, Redirect):
+                # Another tool's question: the model decides again with that tool (no record of this one).
+                handed_back = True
+                messages.append(ToolMessage(content=f"{output.tool} answers this.", tool_call_id=call["id"],
+                                            name=call["name"], status="error", artifact=f"redirect:{output.tool}"))
+                continue
             if isinstance(output, HandBack):
                 # Not this tool's kind of question: the model answers it another way (no record, no final).
                 handed_back = True

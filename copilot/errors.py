@@ -74,6 +74,15 @@ class HandBack(CopilotError):
     default_zh = "这个问题不适合用该工具回答。"
 
 
+class Redirect(HandBack):
+    """A tool saw that another tool answers this (query_forecast asked about a period already over: actual sales are
+    analytics_query's): the agent decides again with that tool."""
+
+    def __init__(self, tool: str, *, detail: str | None = None) -> None:
+        super().__init__(detail=detail)
+        self.tool = tool
+
+
 class UnknownUser(CopilotError):
     status_code = 403
     default_en = "I don't know this user. Ask an admin to add you to the directory."

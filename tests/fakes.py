@@ -28,6 +28,7 @@ class ScriptedChatModel(BaseChatModel):
     script: list[Any] = Field(default_factory=list)  # AIMessage or Exception to raise
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[dict[str, Any]] = Field(default_factory=list)
+    tool_choices: list[Any] = Field(default_factory=list)  # per call: the tool_choice it was bound with, if any
 
     @property
     def _llm_type(self) -> str:
@@ -35,11 +36,12 @@ class ScriptedChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, AIMessage]:
         self.bound_tools = list(tools)
-        return self
+        return self.bind(tool_choice=kwargs.get("tool_choice"))
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
         self.prompts.append(list(messages))
+        self.tool_choices.append(kwargs.get("tool_choice"))
         if not self.script:
             raise AssertionError("ScriptedChatModel: no scripted answer left")
         item = self.script.pop(0)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agent.graph import AgentContext, build_graph
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
-from copilot.errors import HandBack, LLMUnavailable, NeedsInfo, PermissionDenied
+from copilot.errors import HandBack, LLMUnavailable, NeedsInfo, PermissionDenied, Redirect
 from tests.fakes import ScriptedChatModel, tool_call
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -40,6 +40,8 @@ def echo(args: EchoArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput:
         raise HandBack(detail="not data")
     if args.word == "what":
         raise NeedsInfo(en="Which word should I echo?", zh="请问要重复哪个词？")
+    if args.word == "elsewhere":
+        raise Redirect("kb")
     return ToolOutput(text=f"echo:{args.word}", data={"word": args.word})
 
 
@@ -243,6 +245,38 @@ def test_a_pick_is_kept_when_the_words_name_it_or_name_several_tools() -> None:
 def test_a_plain_reply_to_a_triggering_message_becomes_the_tool() -> None:
     names, _ = _decide([AIMessage(content="Sure."), tool_call("check", word="t")], "Is this compliant?")
     assert names == ["check"]
+
+
+def test_a_plain_reply_is_redecided_with_a_tool_whose_check_in_code_holds_when_no_words_trigger() -> None:
+    rescuing = Tool(name="rules", args_model=EchoArgs, run=echo, rescue=lambda text, deps: "cheapest" in text)
+    tools = [ECHO, KB, rescuing]
+    names, model = _decide([AIMessage(content="Sure!"), tool_call("rules", word="t")],
+                           "ok to tell them we're the cheapest?", tools)
+    assert names == ["rules"] and len(model.prompts) == 2
+    assert _decide([AIMessage(content="You're welcome!")], "thanks, you're great", tools)[0] == []
+    # A pick of the model stands; and a message whose words trigger a tool goes to that tool, not the rescuer.
+    assert _decide([tool_call("echo", word="a")], "is the cheapest SKU selling?", tools)[0] == ["echo"]
+    assert _decide([AIMessage(content="Sure."), tool_call("kb", word="p")], "our cheapest-price policy?",
+                   tools)[0] == ["kb"]
+
+
+def test_compliance_rescues_questions_about_saying_words_its_rules_flag() -> None:
+    from tools.check_compliance import TOOL
+
+    deps = ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent")))
+    assert TOOL.rescue is not None
+    for text in ("能不能跟经销商说我们的价格全国最低？", "可以告诉客户我们承诺三个月回本吗",
+                 "ok to promise the client a guaranteed 30% saving?", "fine to use 'best price in the market' here?"):
+        assert TOOL.rescue(text, deps), text
+    for text in ("you're the best, thanks!", "should we focus on the biggest customers first?", "哪个区卖得最好？",
+                 "能不能帮我查一下最新的折扣政策？", "can we say hello to the new KA team tomorrow?"):
+        assert not TOOL.rescue(text, deps), text
+
+
+def test_a_tool_that_redirects_hands_the_turn_to_the_tool_it_names() -> None:
+    names, model = _decide([tool_call("echo", word="elsewhere"), tool_call("kb", word="q3")], "how did Q3 go?")
+    assert names == ["kb"] and len(model.prompts) == 2  # the redirecting call leaves no record
+    assert model.tool_choices[-1] == "kb"
 
 
 def test_a_tool_that_outranks_another_wins_when_both_are_named() -> None:

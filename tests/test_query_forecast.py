@@ -12,7 +12,7 @@ import pytest
 from agent.service import CopilotService
 from copilot.context import RequestContext
 from copilot.directory import Directory
-from copilot.errors import PermissionDenied, ToolInputError
+from copilot.errors import PermissionDenied, Redirect, ToolInputError
 from copilot.settings import Settings
 from tests.conftest import TODAY
 from tests.fakes import ScriptedChatModel, tool_call
@@ -82,6 +82,10 @@ def test_unknown_product_gets_the_closest_names(deps: ToolDeps) -> None:
 def test_past_and_too_distant_periods_are_refused(deps: ToolDeps) -> None:
     with pytest.raises(ToolInputError, match="in the past"):
         _ask(deps, "forecast for September 2026")
+    # Asked for no forecast: a period that is over is analytics_query's (its actual sales).
+    with pytest.raises(Redirect) as moved:
+        _ask(deps, "三季度哪个区卖得最好？", period="三季度")
+    assert moved.value.tool == "analytics_query"
     with pytest.raises(ToolInputError) as err:
         _ask(deps, "2028年1月的销量预测")
     assert "超出了预测范围" in err.value.zh and "2027-07-31" in err.value.zh

@@ -110,6 +110,9 @@ class Tool(Generic[A]):
     follow_ups: tuple[str, ...] = field(default=())
     # Tools whose triggers yield to this tool's when both fire ("销量预测" names a metric and asks for a forecast).
     outranks: tuple[str, ...] = field(default=())
+    # A check in code, for where words are not enough: a plain reply to a message it holds for (and that no trigger
+    # claims) is decided again with this tool ("ok to tell Midea we're the cheapest?" holds a claim the rules find).
+    rescue: Callable[[str, ToolDeps], bool] | None = None
 
     def triggered_by(self, text: str, previous_tool: str | None = None) -> bool:
         if any(re.search(p, text, re.IGNORECASE) for p in self.triggers):

@@ -48,6 +48,22 @@ _BARE = re.compile(
 _PROMPT_ECHO = re.compile(r"\[context\]|data scope:|reply language:|\btoday: \d{4}-\d{2}-\d{2}")
 
 
+# Asks whether words may be said or sent ("能不能发", "能不能跟客户承诺…", "ok to tell…", "fine to put in the deck?").
+_SAY = r"(?:say|tell|send|sned|promise|claim|write|put|post|use|share|quote|offer|advertise|email|mention|pitch)"
+_MAY_I = re.compile(
+    r"(?:能不能|可不可以|可以|能否|能)(?:跟|给|对|向|和)?(?:客户|他们|对方|经销商|渠道)?(?:这么|这样)?"
+    r"(?:发|说|告诉|承诺|保证|写|宣传|报价|讲|提|放)|(?:这么|这样)(?:说|写|发)|"
+    rf"\b(?:can|could|may|should)\s+(?:i|we)\s+{_SAY}\b|"
+    rf"\b(?:ok|okay|fine|alright|safe|allowed|acceptable)\s+to\s+{_SAY}\b|"
+    r"\bis\s+(?:this|that|it)\s+(?:ok|okay|fine|safe|allowed|acceptable)\b|\bsanity[- ]check\b|\bwording\b",
+    re.IGNORECASE)
+
+
+def may_i_say(text: str, deps: ToolDeps) -> bool:
+    """The message asks whether some words may be used, and the rules find something in them."""
+    return bool(_MAY_I.search(text)) and bool(load_checker(deps.policy_packs_dir).check(text))
+
+
 def _bare_request(text: str) -> bool:
     return bool(_BARE.fullmatch(re.sub(r"[\s?？!！.。,，~]+", " ", text).strip()))
 
@@ -142,4 +158,5 @@ TOOL = Tool(
         r"\bcan\s+(?:i|we)\s+(?:send|share|give|forward|pass|export|upload|email)\b[^?]{0,60}\b(?:id|passport|phone|mobile|"
         r"e-?mail|address|bank|card|customer\s+(?:data|list|details|information|info)|personal)\b",
     ),
+    rescue=may_i_say,
 )

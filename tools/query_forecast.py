@@ -14,14 +14,14 @@ from typing import Any, Literal
 import numpy as np
 
 from copilot.context import RequestContext
-from copilot.errors import NeedsInfo, ToolInputError
+from copilot.errors import NeedsInfo, Redirect, ToolInputError
 from tools.analytics.chart import save_png
 from tools.base import Attachment, Tool, ToolDeps, ToolOutput
 from tools.chart_worker import ChartWorker
 from tools.dims import Member, members
 from tools.forecast import answers, render
 from tools.forecast.store import Run, RunCache
-from tools.forecast.understand import ForecastArgs, ForecastQuery, understand
+from tools.forecast.understand import ASKS_FORECAST, ForecastArgs, ForecastQuery, understand
 
 log = logging.getLogger(__name__)
 KINDS = ("sku", "category", "region", "channel")
@@ -110,6 +110,9 @@ def _future_window(run: Run, q: ForecastQuery, ctx: RequestContext) -> tuple[dat
     first = run.future[0].date()
     last = run.horizon_end.date()
     zh = ctx.lang == "zh"
+    if q.end < first and q.kind == "forecast" and ctx.text and not TOOL.triggered_by(ctx.text):
+        # "三季度哪个区卖得最好?" asks no forecast of a period that is over: its actual sales answer it.
+        raise Redirect("analytics_query", detail=f"{q.period_label} is past")
     if q.end < first:
         raise ToolInputError(
             en=f"{q.period_label} is in the past (data runs to {first - timedelta(days=1)}); ask about actual sales "
@@ -224,11 +227,6 @@ TOOL = Tool(
         ("what if we cancel the 618 promotion — effect on Q2 revenue?",
          {"kind": "what_if", "promotion": "618", "metric": "revenue", "period": "Q2"}),
     ),
-    triggers=(
-        r"预测|预计.{0,12}(?:销量|销售额|卖)|(?:销量|销售额|毛利).{0,6}预计|能卖多少|会卖多少"
-        r"|如果.{0,10}(?:取消|不做|不打折)|预测偏差|预测准",
-        r"\bforecast(?:s|ed|ing)?\b|\bforcast\b|\bprojections?\b|\bwhat if (?:we|the)\b|\bhow (?:biased|accurate)\b"
-        r"|\bwill\s+(?:we\s+)?sell\b",
-    ),
+    triggers=ASKS_FORECAST,
     outranks=("analytics_query",),
 )

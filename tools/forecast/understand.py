@@ -114,6 +114,14 @@ _PCT_OFF = (re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:off|discount)", re.IGNORECASE)
             re.compile(r"(?:discount|markdown|price cut|降价|优惠|折扣|让利|减价|打折)\s*(?:of|by|at|to)?\s*"
                        r"(\d+(?:\.\d+)?)\s*%", re.IGNORECASE))
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
+# Words that ask for a forecast (query_forecast's triggers): without them, a period that is over asks for actuals.
+ASKS_FORECAST = (
+    r"预测|预估|预计.{0,12}(?:销量|销售额|卖)|(?:销量|销售额|毛利).{0,6}预计|能卖多少|会卖多少"
+    r"|如果.{0,10}(?:取消|不做|不打折)|预测偏差|预测准",
+    r"\bforecast(?:s|ed|ing)?\b|\bforcast\b|\bprojections?\b|\boutlook\b|\bwhat if (?:we|the)\b"
+    r"|\bhow (?:biased|accurate)\b|\bwill\s+(?:we\s+)?sell\b",
+)
+_ASKS_FORECAST = re.compile("|".join(ASKS_FORECAST), re.IGNORECASE)
 # A year the user wrote: such a period is kept as given even when it is past.
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}|今年|明年|去年|前年|后年|本年|上年|(?:this|next|last)\s+year", re.IGNORECASE)
 
@@ -206,8 +214,10 @@ def _period(kind: Kind, args: ForecastArgs, text: str, ctx: RequestContext, prom
                 raise
             log.info("model's period %r unreadable; the user named none, default taken", args.period)
     if period is not None:
-        if kind != "bias" and period.end < today and _year_free(words, period, today):
-            period = parse_period(words, date(today.year + 1, 1, 1))  # "Q2" in November: next year's Q2
+        if kind != "bias" and period.end < today and _year_free(words, period, today) and (
+                kind == "what_if" or not text or _ASKS_FORECAST.search(text)):
+            # "Q2 forecast" in November: next year's Q2 ("how did Q2 go?" stays this year's, for analytics)
+            period = parse_period(words, date(today.year + 1, 1, 1))
             notes.append(_note(ctx, f"时间：“{words}”按 {period.label} 计算", f"period: '{words}' taken as "
                                                                             f"{period.label}"))
         return period
