@@ -25,7 +25,7 @@ from agent.reply import ToolCallRecord
 from copilot.context import RequestContext
 from copilot.errors import CopilotError, HandBack, LLMUnavailable, NeedsInfo, Redirect, ToolInputError, user_message
 from copilot.vague import QUESTION as CLARIFYING_QUESTION
-from copilot.vague import needs_question
+from copilot.vague import is_vague_request, needs_question
 from prompts import render
 from tools.base import Tool, ToolDeps, ToolOutput
 
@@ -106,7 +106,14 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
             ai = invoke(forced, wire)
             steps += 1
-        if not ai.tool_calls and needs_question(str(ai.content), ctx.request.text):
+        if ai.tool_calls and state["steps"] == 0 and _previous_tool(state["messages"]) is None and \
+                is_vague_request(ctx.request.text) and not all(registry[c["name"]].asks_when_vague
+                                                               for c in ai.tool_calls if c["name"] in registry):
+            # "look something up for me" -> a forecast on default arguments would answer a question nobody asked.
+            log.info("tool call on a vague first request replaced by a clarifying question trace=%s",
+                     ctx.request.trace_id)
+            ai = AIMessage(content=CLARIFYING_QUESTION[ctx.request.lang])
+        elif not ai.tool_calls and needs_question(str(ai.content), ctx.request.text):
             log.info("plain reply to a vague request replaced by a clarifying question trace=%s", ctx.request.trace_id)
             ai = AIMessage(content=CLARIFYING_QUESTION[ctx.request.lang])
         return {"messages": [ai], "steps": steps}

@@ -239,7 +239,7 @@ def test_a_pick_is_kept_when_the_words_name_it_or_name_several_tools() -> None:
     assert _decide([tool_call("kb", word="a")], "What is our return policy?")[0] == ["kb"]
     both = "Is this compliant with our discount policy?"
     assert _decide([tool_call("echo", word="a")], both)[0] == ["echo"]  # two tools named: the model's pick stands
-    assert _decide([tool_call("echo", word="a")], "show sales")[0] == ["echo"]
+    assert _decide([tool_call("echo", word="a")], "show sales in East China by channel")[0] == ["echo"]
 
 
 def test_a_plain_reply_to_a_triggering_message_becomes_the_tool() -> None:
@@ -277,6 +277,15 @@ def test_a_tool_that_redirects_hands_the_turn_to_the_tool_it_names() -> None:
     names, model = _decide([tool_call("echo", word="elsewhere"), tool_call("kb", word="q3")], "how did Q3 go?")
     assert names == ["kb"] and len(model.prompts) == 2  # the redirecting call leaves no record
     assert model.tool_choices[-1] == "kb"
+
+
+def test_a_tool_call_on_a_vague_first_request_becomes_the_clarifying_question_unless_the_tool_asks() -> None:
+    asking = Tool(name="asking", args_model=EchoArgs, run=echo, asks_when_vague=True)
+    tools = [ECHO, KB, asking]
+    state_names, model = _decide([tool_call("echo", word="x")], "look something up for me", tools)
+    assert state_names == [] and len(model.prompts) == 1
+    assert _decide([tool_call("asking", word="what")], "make me a report", tools)[0] == ["asking"]
+    assert _decide([tool_call("echo", word="x")], "show me East China revenue", tools)[0] == ["echo"]
 
 
 def test_a_tool_that_outranks_another_wins_when_both_are_named() -> None:

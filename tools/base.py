@@ -113,6 +113,9 @@ class Tool(Generic[A]):
     # A check in code, for where words are not enough: a plain reply to a message it holds for (and that no trigger
     # claims) is decided again with this tool ("ok to tell Midea we're the cheapest?" holds a claim the rules find).
     rescue: Callable[[str, ToolDeps], bool] | None = None
+    # The tool asks its own question when the request is too vague ("make a report" -> "for which customer?");
+    # a vague first request that picks any other tool gets the clarifying menu instead of an answer on defaults.
+    asks_when_vague: bool = False
 
     def triggered_by(self, text: str, previous_tool: str | None = None) -> bool:
         if any(re.search(p, text, re.IGNORECASE) for p in self.triggers):

@@ -141,6 +141,7 @@ def _finding_line(f: Finding, zh: bool) -> str:
 
 TOOL = Tool(
     name="check_compliance",
+    asks_when_vague=True,
     args_model=CheckComplianceArgs,
     run=check_compliance,
     examples=(

@@ -246,6 +246,7 @@ def _cases(deps: ToolDeps, ctx: RequestContext, industry: str | None, product: s
 
 TOOL = Tool(
     name="draft_roi_report",
+    asks_when_vague=True,
     args_model=DraftRoiArgs,
     run=draft_roi_report,
     side_effects=True,  # writes report files: never twice for one request

@@ -138,6 +138,7 @@ def render_health(rows: list[HealthRow], desk: TicketDesk, lang: Literal["zh", "
 
 TOOL = Tool(
     name="route_request",
+    asks_when_vague=True,
     args_model=RouteRequestArgs,
     run=route_request,
     side_effects=True,
