@@ -265,11 +265,12 @@ def test_compliance_rescues_questions_about_saying_words_its_rules_flag() -> Non
 
     deps = ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent")))
     assert TOOL.rescue is not None
-    for text in ("能不能跟经销商说我们的价格全国最低？", "可以告诉客户我们承诺三个月回本吗",
+    for text in ("能不能跟经销商说我们的价格全国最低？", "可以告诉客户我们承诺三个月回本吗", "说这个“行业第一”合适吗",
                  "ok to promise the client a guaranteed 30% saving?", "fine to use 'best price in the market' here?"):
         assert TOOL.rescue(text, deps), text
     for text in ("you're the best, thanks!", "should we focus on the biggest customers first?", "哪个区卖得最好？",
-                 "能不能帮我查一下最新的折扣政策？", "can we say hello to the new KA team tomorrow?"):
+                 "能不能帮我查一下最新的折扣政策？", "can we say hello to the new KA team tomorrow?",
+                 "用最快的方式发货可以吗", "能不能告诉我上个月最大的客户是谁"):
         assert not TOOL.rescue(text, deps), text
 
 

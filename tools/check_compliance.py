@@ -51,8 +51,12 @@ _PROMPT_ECHO = re.compile(r"\[context\]|data scope:|reply language:|\btoday: \d{
 # Asks whether words may be said or sent ("能不能发", "能不能跟客户承诺…", "ok to tell…", "fine to put in the deck?").
 _SAY = r"(?:say|tell|send|sned|promise|claim|write|put|post|use|share|quote|offer|advertise|email|mention|pitch)"
 _MAY_I = re.compile(
-    r"(?:能不能|可不可以|可以|能否|能)(?:跟|给|对|向|和)?(?:客户|他们|对方|经销商|渠道)?(?:这么|这样)?"
-    r"(?:发|说|告诉|承诺|保证|写|宣传|报价|讲|提|放)|(?:这么|这样)(?:说|写|发)|"
+    # permission first ("能不能在方案里写…"), or after the verb ("发这句行不行")
+    # ("告诉我" asks for information: not words to be said)
+    r"(?:能不能|可不可以|可以|能否|能)[^，,。？?！!：:]{0,8}?(?:发|说|告诉(?!我)|承诺|保证|写|宣传|报价|讲)|"
+    r"(?:发|说|写|讲|告诉|承诺|宣传)(?:给[^，,。？?]{0,6})?(?:这|那|“|\")[^，,。？?！!]{0,8}?"
+    r"(?:行不行|行吗|可以吗|可不可以|能不能|合适吗|妥吗|没问题吧)|"
+    r"(?:这么|这样)(?:说|写|发)|"
     rf"\b(?:can|could|may|should)\s+(?:i|we)\s+{_SAY}\b|"
     rf"\b(?:ok|okay|fine|alright|safe|allowed|acceptable)\s+to\s+{_SAY}\b|"
     r"\bis\s+(?:this|that|it)\s+(?:ok|okay|fine|safe|allowed|acceptable)\b|\bsanity[- ]check\b|\bwording\b",
@@ -150,7 +154,7 @@ TOOL = Tool(
     ),
     triggers=(
         r"合规|违规|违法|违反|广告法|敏感信息|(?:这样|这么)(?:说|写|发|宣传)(?:可以|行|合适|没问题|妥当)|能不能(?:这么|这样)(?:说|写|发|承诺|报价)|可以(?:这么|这样)(?:说|写|发|承诺|报价)|"
-        r"(?:能不能|可不可以|可以|能否)(?:把|发|给|提供|转|传|共享)[^？?。]{0,24}(?:身份证|证件|手机号|电话|银行卡|卡号|"
+        r"(?:能不能|可不可以|可以|能否|能)(?:把|发|给|提供|转|传|共享)[^？?。]{0,24}(?:身份证|证件|手机号|电话|银行卡|卡号|"
         r"客户信息|客户名单|客户资料|个人信息|护照|邮箱|住址)",
         r"\bcomplian(?:t|ce)\b|\bis\s+(?:this|it|that)\s+(?:ok|okay|allowed|legal|fine)\s+to\s+(?:send|say|post|use|"
         r"write|share)\b|\bam\s+i\s+allowed\s+to\s+(?:say|send|share|promise|offer|claim)\b|\bpolicy\s+check\b|"

@@ -66,7 +66,7 @@ TOOL = Tool(
     ),
     triggers=(
         r"(?:有没有|有无|找一下|查一下|查查|找找).{0,16}(?:案例|政策|制度|话术|产品资料|产品手册|竞品)|"
-        r"(?:什么|啥|哪些)(?:政策|制度|规定)|(?:政策|制度|规定)是(?:什么|啥|怎样|怎么)|(?:政策|制度|规定)(?:里|上)?怎么说",
+        r"(?:什么|啥|哪些)(?:政策|制度|规定)|(?:政策|制度|规定)是(?:什么|啥|怎样|怎么)|(?:政策|制度|规定)(?:里|上)?怎么(?:说|写|规定)|(?:政策|制度)[^，。？?]{0,12}怎么规定",
         r"\b(?:what(?:'s| is| are)|find|show me|do we have|is there|are there)\b.{0,40}\b(?:polic(?:y|ies)|"
         r"case stud(?:y|ies)|playbooks?|product sheets?|competitor notes?)\b|"
         r"\b(?:polic(?:y|ies)|playbooks?|guidelines?|handbook)\s+(?:says?|said|states?|covers?)\b",
