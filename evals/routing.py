@@ -30,9 +30,10 @@ class RoutingScore:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def metrics(self) -> dict[str, float]:
-        out = {"tool accuracy": mean(r["tool_ok"] for r in self.rows),
-               "argument exact match": mean(r["args_ok"] for r in self.rows if r["checked_args"]),
-               "clarifying questions": mean(r["tool_ok"] for r in self.rows if r["clarify"])}
+        out = {"tool accuracy": mean(r["tool_ok"] for r in self.rows)}
+        if any(r["checked_args"] for r in self.rows):  # a set that labels no arguments has no argument score
+            out["argument exact match"] = mean(r["args_ok"] for r in self.rows if r["checked_args"])
+        out["clarifying questions"] = mean(r["tool_ok"] for r in self.rows if r["clarify"])
         for lang in sorted({r["lang"] for r in self.rows}):
             out[f"tool accuracy · {lang}"] = mean(r["tool_ok"] for r in self.rows if r["lang"] == lang)
         for cat in sorted({r["category"] for r in self.rows}):
@@ -47,7 +48,7 @@ class RoutingScore:
 
 
 def failures(metrics: dict[str, float]) -> list[str]:
-    return [f"{k} {metrics.get(k, 0.0):.3f} < {v}" for k, v in THRESHOLDS.items() if metrics.get(k, 0.0) < v]
+    return [f"{k} {metrics[k]:.3f} < {v}" for k, v in THRESHOLDS.items() if k in metrics and metrics[k] < v]
 
 
 def load(paths: Iterable[Path]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage
 
 from agent.service import CopilotService
-from evals.routing import SETS, failures, load, run, same
+from evals.routing import DATA, SETS, RoutingScore, failures, load, run, same
 from tests.fakes import ScriptedChatModel, tool_call
 
 ROWS = [
@@ -50,6 +50,12 @@ def test_wrong_arguments_are_reported(service: CopilotService, fake_model: Scrip
     assert score.rows[0]["wrong"] == {"period": ("2026-10", "2026-09")}
 
 
+def test_a_set_that_labels_no_arguments_has_no_argument_score() -> None:
+    score = RoutingScore(rows=[{"tool_ok": True, "args_ok": True, "checked_args": False, "clarify": False,
+                                "lang": "en", "category": "plain", "seconds": 1.0, "tokens_in": 1, "tokens_out": 1}])
+    assert "argument exact match" not in score.metrics() and failures(score.metrics()) == []
+
+
 def test_value_matching() -> None:
     assert same(800000.0, 800000) and same(["south", "east"], ["east", "south"]) and same("Legal", "legal")
     assert not same("80万", 800000) and not same(["east"], "east")
@@ -60,6 +66,10 @@ def test_shipped_sets_are_well_formed() -> None:
 
     rows = load(SETS.values())
     assert len(rows) >= 200 and len({r["id"] for r in rows}) == len(rows)
+    for extra in ("routing_new.jsonl", "routing_holdout.jsonl"):  # checks of new phrasings (README, Evals)
+        more = load([DATA / extra])
+        assert len(more) >= 20 and not {r["text"] for r in more} & {r["text"] for r in rows}, extra
+        rows += more
     tools = set(by_name())
     for r in rows:
         assert r["tool"] in tools | {""}, r
