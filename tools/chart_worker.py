@@ -50,34 +50,18 @@ class ChartWorker:
         return self._pool is not None
 
     def draw(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` in a worker when started, else here."""
-        return self.submit(fn, *args)()
-
-    def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
-        """Start `fn(*args)` in a worker (the caller goes on with its own work meanwhile) and return the function
-        that waits for the result; not started: it runs here when asked. A worker that died is replaced and the
-        chart drawn here, so a crash costs one slower chart, never an answer."""
+        """`fn(*args)` in a worker when started, else here. A worker that died is replaced and the chart drawn
+        here, so a crash costs one slower chart, never an answer."""
         pool = self._pool
         if pool is None:
-            return lambda: fn(*args)
+            return fn(*args)
         try:
-            future = pool.submit(fn, *args)
+            return pool.submit(fn, *args).result()
         except BrokenProcessPool:
-            self._replace(pool)
-            return lambda: fn(*args)
-
-        def result() -> T:
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                self._replace(pool)
-                return fn(*args)
-        return result
-
-    def _replace(self, pool: ProcessPoolExecutor) -> None:
-        log.warning("chart worker died; starting a new one")
-        self._retire(pool)
-        threading.Thread(target=self.start, name="chart-worker-restart", daemon=True).start()
+            log.warning("chart worker died; starting a new one")
+            self._retire(pool)
+            threading.Thread(target=self.start, name="chart-worker-restart", daemon=True).start()
+            return fn(*args)
 
     def _retire(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -81,7 +80,6 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
         attachments: list[Attachment] = []
     else:
         start, end, notes = _future_window(run, q, ctx)
-        chart = _start_chart(run, part, scope, fc.charts_dir, ctx, deps.charts)
         w = answers.future_weights(run, start, end)
         period = q.period_label
         if q.kind == "what_if":
@@ -98,7 +96,7 @@ def query_forecast(args: ForecastArgs, ctx: RequestContext, deps: ToolDeps) -> T
                     "calibration_shift_weeks": out.calibration.shifted_weeks, "backtest_windows": len(run.cutoffs)}
             notes += _calibration_notes(out.calibration, ctx.lang)
         lines += ["", *_footer(run, q, notes, ctx.lang)]
-        attachments = [chart()]
+        attachments = [_chart(run, part, scope, fc.charts_dir, ctx, deps.charts)]
     data["ms"] = round((time.perf_counter() - started) * 1000, 1)
     applied: dict[str, Any] = {"kind": q.kind, "metric": q.metric, "period": q.period_label, "start": str(q.start),
                                "end": str(q.end), "regions": scoped,
@@ -211,18 +209,13 @@ def _scope_label(run: Run, q: ForecastQuery, regions: list[str], lookup: Any, la
     return " · ".join(parts)
 
 
-def _start_chart(run: Run, part: answers.Slice, scope: str, out_dir: Path, ctx: RequestContext,
-                 charts: ChartWorker) -> Callable[[], Attachment]:
-    """The chart starts drawing (in the chart worker under `copilot serve`) while the answer's figures are worked
-    out; the returned function waits for it and saves it."""
+def _chart(run: Run, part: answers.Slice, scope: str, out_dir: Path, ctx: RequestContext,
+           charts: ChartWorker) -> Attachment:
     path_frame = answers.weekly_path(part, run.weeks, run.future)
     title = f"{scope} · " + ("周销量预测" if ctx.lang == "zh" else "weekly units forecast")
-    png = charts.submit(render.chart_png, path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
-
-    def saved() -> Attachment:
-        path = save_png(png(), out_dir, f"{ctx.trace_id}-forecast.png")
-        return Attachment(kind="chart", path=str(path), title=title)
-    return saved
+    png = charts.draw(render.chart_png, path_frame, title, ctx.lang, "件" if ctx.lang == "zh" else "units")
+    path = save_png(png, out_dir, f"{ctx.trace_id}-forecast.png")
+    return Attachment(kind="chart", path=str(path), title=title)
 
 
 TOOL = Tool(
