@@ -87,8 +87,9 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         # Handed back: a plain answer, no tool loop. Redirected: the tool that answers this, chosen by its owner.
         ai = invoke(model if handed_back else forced_one.get(redirect or "", bound), wire)
         steps = state["steps"] + 1
-        if tools and state["steps"] == 0:
-            before = _previous_tool(state["messages"])
+        first = state["steps"] == 0
+        before = _previous_tool(state["messages"]) if first else None
+        if tools and first:
             fired = [t for t in tools if t.name in forced_one and t.triggered_by(ctx.request.text, before)]
             triggered = [t.name for t in fired if not any(t.name in o.outranks for o in fired)]
             chosen = {c["name"] for c in ai.tool_calls}
@@ -106,7 +107,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             log.info("reply with ungrounded figures replaced by a forced tool call trace=%s", ctx.request.trace_id)
             ai = invoke(forced, wire)
             steps += 1
-        if ai.tool_calls and state["steps"] == 0 and _previous_tool(state["messages"]) is None and \
+        if ai.tool_calls and first and before is None and \
                 is_vague_request(ctx.request.text) and not all(registry[c["name"]].asks_when_vague
                                                                for c in ai.tool_calls if c["name"] in registry):
             # "look something up for me" -> a forecast on default arguments would answer a question nobody asked.

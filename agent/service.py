@@ -104,6 +104,7 @@ class CopilotService:
         """For a long-lived service (`copilot serve`): start the chart workers, then warm the model, so the first
         user waits for neither. One-shot commands skip this and draw charts in-process."""
         self.deps.charts.start()
+        repair_homophones("预热")  # pinyin tables and the word dictionary, loaded once
         self.warm_up()
 
     def warm_up(self) -> None:
