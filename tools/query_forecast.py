@@ -21,7 +21,7 @@ from tools.chart_worker import ChartWorker
 from tools.dims import Member, members
 from tools.forecast import answers, render
 from tools.forecast.store import Run, RunCache
-from tools.forecast.understand import ASKS_FORECAST, ForecastArgs, ForecastQuery, understand
+from tools.forecast.understand import ASKS_FORECAST, ForecastArgs, ForecastQuery, asks_forecast, understand
 
 log = logging.getLogger(__name__)
 KINDS = ("sku", "category", "region", "channel")
@@ -110,7 +110,7 @@ def _future_window(run: Run, q: ForecastQuery, ctx: RequestContext) -> tuple[dat
     first = run.future[0].date()
     last = run.horizon_end.date()
     zh = ctx.lang == "zh"
-    if q.end < first and q.kind == "forecast" and ctx.text and not TOOL.triggered_by(ctx.text):
+    if q.end < first and q.kind == "forecast" and ctx.text and not asks_forecast(ctx.text):
         # "三季度哪个区卖得最好?" asks no forecast of a period that is over: its actual sales answer it.
         raise Redirect("analytics_query", detail=f"{q.period_label} is past")
     if q.end < first:

@@ -122,6 +122,13 @@ ASKS_FORECAST = (
     r"|\bhow (?:biased|accurate)\b|\bwill\s+(?:we\s+)?sell\b",
 )
 _ASKS_FORECAST = re.compile("|".join(ASKS_FORECAST), re.IGNORECASE)
+
+
+def asks_forecast(text: str) -> bool:
+    """The message asks for a forecast (or a what-if, or forecast accuracy), not for what already happened."""
+    return bool(_ASKS_FORECAST.search(text))
+
+
 # A year the user wrote: such a period is kept as given even when it is past.
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}|今年|明年|去年|前年|后年|本年|上年|(?:this|next|last)\s+year", re.IGNORECASE)
 
@@ -215,7 +222,7 @@ def _period(kind: Kind, args: ForecastArgs, text: str, ctx: RequestContext, prom
             log.info("model's period %r unreadable; the user named none, default taken", args.period)
     if period is not None:
         if kind != "bias" and period.end < today and _year_free(words, period, today) and (
-                kind == "what_if" or not text or _ASKS_FORECAST.search(text)):
+                kind == "what_if" or not text or asks_forecast(text)):
             # "Q2 forecast" in November: next year's Q2 ("how did Q2 go?" stays this year's, for analytics)
             period = parse_period(words, date(today.year + 1, 1, 1))
             notes.append(_note(ctx, f"时间：“{words}”按 {period.label} 计算", f"period: '{words}' taken as "
