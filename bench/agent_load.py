@@ -7,9 +7,10 @@ conversations (default 50) of T turns (default 6) pacing like people, a random t
 and the next message (target p95 < 150 ms); and the same N as a closed loop with no think time (a stress figure:
 it measures queueing). Prints throughput, turn latency p50/p95, the stub's own share and the service's memory peak
 (VmHWM, chart workers included), against a baseline of the same concurrency on GET /healthz (the HTTP stack
-alone). Table and JSON.
+alone). Then the same messages through a second service on the embedded model (turn latency p50/p95 and its
+memory peak), so one run gives every figure. Table and JSON.
 
-    python bench/agent_load.py [--conversations 50] [--turns 6] [--think 10] [--json out.json]
+    python bench/agent_load.py [--conversations 50] [--turns 6] [--think 10] [--embedded-turns 12] [--json out.json]
 """
 
 from __future__ import annotations
@@ -87,15 +88,15 @@ def _serve_stub(port: int) -> None:
     uvicorn.run(stub_app(), host="127.0.0.1", port=port, log_level="warning")
 
 
-def _wait_ready(url: str) -> None:
-    for _ in range(300):
+def _wait_ready(url: str, seconds: float = 60) -> None:
+    for _ in range(int(seconds * 5)):
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within a minute")
+    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
 def _port() -> int:
@@ -171,6 +172,26 @@ def _vm_hwm_mb(pid: int) -> float:
     return total
 
 
+def _embedded(data: Path, turns: int) -> tuple[list[float], float]:
+    """The same messages, one conversation, through `copilot serve` on the embedded model (its start-up loads the
+    model and primes the prompt cache before it answers /healthz)."""
+    port = _port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COPILOT_")}
+    env |= {"COPILOT_DATA_DIR": str(data), "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)], env=env,
+                            cwd=str(data))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(f"{url}/healthz", seconds=600)
+        latencies, _, errors = asyncio.run(_load(url, 1, turns))
+        if errors:
+            raise SystemExit(f"embedded model: {errors} of {turns} turns failed")
+        return latencies, _vm_hwm_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def _p(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), statistics.quantiles(values, n=20)[18]
 
@@ -181,6 +202,8 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=6)
     parser.add_argument("--think", type=float, default=10.0, help="mean think time between a conversation's turns "
                                                                    "in the realistic run (seconds)")
+    parser.add_argument("--embedded-turns", type=int, default=12, help="turns of one conversation through a second "
+                        "service on the embedded model, after the stub runs (0 = skip)")
     parser.add_argument("--json", type=Path)
     a = parser.parse_args()
     stub_port, port = _port(), _port()
@@ -211,6 +234,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=30)
             stub.terminate()
+        embedded, embedded_peak = _embedded(data, a.embedded_turns) if a.embedded_turns else ([], 0.0)
     p50, p95 = _p(latencies)
     a50, a95 = _p(alone)
     t50, t95 = _p(paced)
@@ -223,6 +247,10 @@ def main() -> int:
                "closed_loop_turns_per_s": round(len(latencies) / wall, 1), "closed_loop_p50_ms": round(p50, 1),
                "closed_loop_p95_ms": round(p95, 1), "stub_llm_p95_ms": round(s95, 2), "healthz_p50_ms": round(h50, 1),
                "healthz_p95_ms": round(h95, 1), "service_memory_peak_mb": round(peak)}
+    if embedded:
+        e50, e95 = _p(embedded)
+        figures |= {"embedded_model_turns": len(embedded), "embedded_model_p50_ms": round(e50),
+                    "embedded_model_p95_ms": round(e95), "embedded_service_memory_peak_mb": round(embedded_peak)}
     figures["one_conversation_by_turn_ms"] = {
         f"{tool or 'plain reply'}: {text[:24]}": {"p50": round(statistics.median(v), 1), "max": round(max(v), 1)}
         for text, tool, _ in TURNS if (v := by_turn.get(text))}
