@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ def system_prompt() -> str:
     return render("system")
 
 
-def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None) -> Any:
-    """Compile the agent graph for a model and the registered tools."""
+def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None,
+                intent: Callable[[str], str | None] | None = None) -> Any:
+    """Compile the agent graph for a model and the registered tools. `intent` (message -> tool name or None) is
+    asked when the model answered a first request in plain text and no tool's words or checks claim it."""
     registry = {t.name: t for t in tools}
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model
@@ -95,6 +98,9 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             chosen = {c["name"] for c in ai.tool_calls}
             if not triggered and not chosen:
                 triggered = [t.name for t in tools if t.rescue and t.rescue(ctx.request.text, ctx.deps)]
+            if not triggered and not chosen and intent is not None:
+                guess = intent(ctx.request.text)
+                triggered = [guess] if guess in forced_one else []
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.
             if (triggered and not chosen) or (len(triggered) == 1 and triggered[0] not in chosen):
@@ -136,6 +142,12 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 break
             tool = registry.get(call["name"])
             record, output = _execute(tool, call["name"], call["args"], ctx, seen)
+            if type(output) is HandBack and intent is not None and not any(
+                    isinstance(m, ToolMessage) for m in _current_turn(state["messages"])):
+                # The tool says the first request is not its kind; the nearest examples may name the one it is.
+                guess = intent(ctx.request.text)
+                if guess in forced_one and guess != call["name"]:
+                    output = Redirect(guess, detail=f"{call['name']} handed back")
             if isinstance(output, Redirect):
                 # Another tool's question: the model decides again with that tool (no record of this one).
                 handed_back = True

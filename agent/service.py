@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent.graph import AgentContext, build_graph, system_prompt
+from agent.intent import IntentIndex
 from agent.reply import Reply, ToolCallRecord
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
@@ -70,6 +71,7 @@ class CopilotService:
         self._analytics: Analytics | None = None
         self._forecasting: Forecasting | None = None
         self._knowledge: KnowledgeBase | None = None
+        self._intents: IntentIndex | None = None
         self._desk: TicketDesk | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
@@ -87,7 +89,8 @@ class CopilotService:
                 conn = sqlite3.connect(self.settings.memory_path, check_same_thread=False)
                 saver = SqliteSaver(conn)
                 saver.setup()
-                self._graph = build_graph(self._model, self._tools, checkpointer=saver)
+                intent = self.intent_of if self.settings.intent_fallback and self._tools else None
+                self._graph = build_graph(self._model, self._tools, checkpointer=saver, intent=intent)
             return self._graph
 
     def close(self) -> None:
@@ -108,8 +111,11 @@ class CopilotService:
         self.warm_up()
 
     def warm_up(self) -> None:
-        """Load the model and prime its prompt cache so the first user does not wait for it."""
+        """Load the model and prime its prompt cache, and embed the intent examples (cached on disk), so the first
+        user does not wait for them."""
         self.graph()
+        if self.settings.intent_fallback and self._tools:
+            self.intent_of("预热 warm-up")
         warm = getattr(self._model, "warm", None)
         if callable(warm):
             warm(SystemMessage(content=system_prompt()), [t.openai_spec() for t in self._tools])
@@ -131,6 +137,18 @@ class CopilotService:
 
                 self._knowledge = build_knowledge(self.settings, translate=self.translate_query)
             return self._knowledge
+
+    def intent_of(self, text: str) -> str | None:
+        """The tool the nearest example requests point to, or None (the index is built on first use)."""
+        with self._lock:
+            if self._intents is None:
+                from knowledge.factory import intent_embedder
+
+                self._intents = IntentIndex.from_file(intent_embedder(), cache_dir=self.settings.cache_dir)
+            index = self._intents
+        known = {t.name for t in self._tools}
+        guess = index.tool_for(text)
+        return guess if guess in known else None
 
     def tickets(self) -> TicketDesk:
         """The ticket desk (route_request, /v1/tickets, the SLA scheduler); the database is created on first use."""

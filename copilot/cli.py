@@ -96,7 +96,7 @@ def _prepare_model(settings: Settings) -> None:
 def _warm_up(settings: Settings) -> None:
     from agent.service import CopilotService
 
-    with out.status("Loading the embedded model and priming its prompt cache (once per prompt version)..."):
+    with out.status("Loading the embedded model, priming its prompt cache, embedding the intent examples..."):
         try:
             CopilotService(settings).warm_up()
         except CopilotError as exc:
@@ -271,8 +271,8 @@ def transcribe(
 
 @app.command("eval")
 def eval_suite(
-    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, analytics, "
-                                                         "answers, forecast, or all")] = "compliance",
+    suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, intent, "
+                                                         "analytics, answers, forecast, or all")] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl, for forecast a history CSV (default: the "
                                                    "shipped sets)")] = None,

@@ -111,6 +111,25 @@ def routing(settings: Settings, out: Console, err: Console, *, data: Path | None
                      score.misses()[:show], score.rows, report)
 
 
+def intent(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
+           report: Path | None = None) -> bool:
+    """The intent index alone (bundled embedder, shipped examples) on the routing sets' labels; no LLM."""
+    from agent.intent import IntentIndex
+    from evals import intent as suite
+    from evals import routing
+    from knowledge.factory import intent_embedder
+
+    rows = routing.load([data] if data else list(routing.SETS.values()))[: limit or None]
+    index = IntentIndex.from_file(intent_embedder(), cache_dir=settings.cache_dir)
+    with _bar(err, "intent") as (bar, task):
+        bar.update(task, total=len(rows))
+        score = suite.run(index, rows, progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    title = f"intent index · {len(rows)} requests · {len(index.labels)} examples"
+    return _conclude(out, err, "intent", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
+                     score.misses()[:show], score.rows, report)
+
+
 def answers(settings: Settings, out: Console, err: Console, *, data: Path | None, limit: int, show: int,
             report: Path | None = None) -> bool:
     """Whole turns for the figure-producing tools; every figure in each reply checked against the tool's result."""
@@ -206,7 +225,7 @@ def forecast(settings: Settings, out: Console, err: Console, *, data: Path | Non
     return _verdict(err, name, suite.failures(metrics))
 
 
-SUITES = ("compliance", "knowledge", "voice", "routing", "analytics", "answers", "forecast")
+SUITES = ("compliance", "knowledge", "voice", "routing", "intent", "analytics", "answers", "forecast")
 
 
 def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data: Path | None = None,
@@ -221,6 +240,8 @@ def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data
         return voice(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "routing":
         return routing(settings, out, err, data=data, limit=limit, show=show, report=report)
+    if name == "intent":
+        return intent(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "analytics":
         return analytics(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "answers":

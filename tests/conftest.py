@@ -50,7 +50,8 @@ def settings(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     data.mkdir()
     for name in ("warehouse.duckdb", "ops.sqlite"):
         (data / name).symlink_to(demo_dir / name)
-    return load_settings(data_dir=data, today=TODAY, chart_processes=0)  # charts in-process: no worker per app
+    # charts in-process (no worker per app); no intent index (the scripted model decides; tests that want it opt in)
+    return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from copilot.context import RequestContext
 from copilot.directory import Directory
-from copilot.errors import HandBack, PermissionDenied, ToolInputError
+from copilot.errors import HandBack, PermissionDenied, Redirect, ToolInputError
 from tests.conftest import TODAY
 from tools.analytics.memory import QueryMemory
 from tools.analytics.understand import AnalyticsArgs, fix_typos
@@ -138,7 +138,7 @@ def test_rep_is_refused_another_region_and_sees_only_their_own(deps: ToolDeps) -
 
 @pytest.mark.parametrize(("text", "args", "needle"), [
     ("2019年的销售额", {}, "2023-11-01"),  # outside the data: say what is covered
-    ("revenue next quarter", {}, "not started"),
+    ("gross margin % next quarter", {"metric": "gross_margin_pct"}, "not started"),
     ("shmapoo revenue last month", {"category": "shmapoo"}, "Did you mean: Shampoo"),
     ("revenue for SK-999 last month", {"sku": "SK-999"}, "SK-999"),
     ("revenue in the telepathy channel last month", {"channel": "telepathy"}, "telepathy"),
@@ -151,6 +151,14 @@ def test_bad_input_is_explained(deps: ToolDeps, text: str, args: dict[str, Any],
     with pytest.raises(ToolInputError) as info:
         _ask(deps, text, **args)
     assert needle in info.value.en
+
+
+@pytest.mark.parametrize("text", ["revenue next quarter", "how many X200 units do we expect to ship next month?",
+                                  "下季度洗发水的需求大概多少"])
+def test_a_figure_of_a_period_not_yet_started_is_a_forecast_question(deps: ToolDeps, text: str) -> None:
+    with pytest.raises(Redirect) as moved:
+        _ask(deps, text, metric="units")
+    assert moved.value.tool == "query_forecast"
 
 
 def test_injection_in_filter_values_is_only_a_literal(deps: ToolDeps) -> None:

@@ -216,10 +216,10 @@ KB = Tool(name="kb", args_model=EchoArgs, run=echo, triggers=(r"\bpolicy\b",))
 CHECK = Tool(name="check", args_model=EchoArgs, run=echo, triggers=(r"\bcompliant\b",))
 
 
-def _decide(script: list[Any], text: str, tools: list[Tool] | None = None  # type: ignore[type-arg]
-            ) -> tuple[list[str], ScriptedChatModel]:
+def _decide(script: list[Any], text: str, tools: list[Tool] | None = None,  # type: ignore[type-arg]
+            intent: Any = None) -> tuple[list[str], ScriptedChatModel]:
     model = ScriptedChatModel(script=script)
-    graph = build_graph(model, tools or [ECHO, KB, CHECK], checkpointer=InMemorySaver())
+    graph = build_graph(model, tools or [ECHO, KB, CHECK], checkpointer=InMemorySaver(), intent=intent)
     ctx = AgentContext(
         request=RequestContext(user=USER, lang="en", conversation_id="t", today=date(2026, 11, 23), text=text),
         deps=ToolDeps(warehouse_path=Path("/nonexistent"), directory=Directory(Path("/nonexistent"))),
@@ -258,6 +258,36 @@ def test_a_plain_reply_is_redecided_with_a_tool_whose_check_in_code_holds_when_n
     assert _decide([tool_call("echo", word="a")], "is the cheapest SKU selling?", tools)[0] == ["echo"]
     assert _decide([AIMessage(content="Sure."), tool_call("kb", word="p")], "our cheapest-price policy?",
                    tools)[0] == ["kb"]
+
+
+def test_the_intent_index_is_asked_only_about_a_plain_reply_that_nothing_else_claims() -> None:
+    asked: list[str] = []
+
+    def intent(text: str) -> str | None:
+        asked.append(text)
+        return "kb" if "handbook" in text else None
+
+    names, model = _decide([AIMessage(content="It says to be kind."), tool_call("kb", word="travel")],
+                           "what does the handbook say about travel?", intent=intent)
+    assert names == ["kb"] and len(model.prompts) == 2 and model.tool_choices[-1] == "kb"
+    assert _decide([AIMessage(content="Hello!")], "hi there", intent=intent)[0] == [] and asked[-1] == "hi there"
+    asked.clear()
+    # The model picked a tool, or the words named one: the index is not asked.
+    assert _decide([tool_call("echo", word="a")], "echo the handbook", intent=intent)[0] == ["echo"]
+    assert _decide([AIMessage(content="Sure."), tool_call("check", word="t")], "is the handbook compliant?",
+                   intent=intent)[0] == ["check"]
+    assert asked == []
+
+
+def test_a_tool_handing_the_first_request_back_redirects_to_the_tool_the_intent_index_names() -> None:
+    names, model = _decide([tool_call("echo", word="joke"), tool_call("kb", word="travel")],
+                           "what does the handbook say about travel?", intent=lambda text: "kb")
+    assert names == ["kb"] and model.tool_choices[-1] == "kb"
+    # The index names the same tool or none: the hand-back stands (a plain answer).
+    for intent in (lambda text: "echo", lambda text: None):
+        names, model = _decide([tool_call("echo", word="joke"), AIMessage(content="Ha!")], "tell me a joke",
+                               intent=intent)
+        assert names == [] and len(model.prompts) == 2
 
 
 def test_compliance_rescues_questions_about_saying_words_its_rules_flag() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from copilot.context import RequestContext
-from copilot.errors import ToolInputError
+from copilot.errors import Redirect, ToolInputError
 from tools.analytics import chart, render
 from tools.analytics.memory import QueryMemory
 from tools.analytics.query import Query, Windows, compile_query, rows_from, windows
@@ -78,7 +78,14 @@ def _lookup(wh: Warehouse, deps: ToolDeps) -> Any:
     return lookup
 
 
+# What query_forecast predicts: a question about these in a period that has not started asks for a forecast.
+FORECASTABLE = frozenset({"revenue", "units", "gross_margin"})
+
+
 def _check_period(query: Query, ctx: RequestContext, first: Any, last: Any) -> None:
+    if query.start > ctx.today and not query.source.forward and query.metric in FORECASTABLE:
+        # "how many X200 units do we expect to ship next month?" has no actuals yet: it is a forecast question.
+        raise Redirect("query_forecast", detail=f"{query.period_label} has not started")
     if query.start > ctx.today and not query.source.forward:
         raise ToolInputError(en=f"{query.period_label} has not started yet; I can only report on the past.",
                              zh=f"{query.period_label} 尚未开始，只能查询已发生的数据。")
