@@ -101,6 +101,13 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             if not triggered and not chosen and intent is not None:
                 guess = intent(ctx.request.text)
                 triggered = [guess] if guess in forced_one else []
+            picked = registry.get(next(iter(chosen))) if len(chosen) == 1 else None
+            if not triggered and picked and picked.doubts and before != picked.name and intent is not None and \
+                    picked.doubts(ctx.request.text, ctx.request.today):
+                # The pick's own words are absent ("X200 的保修期是多久" -> a forecast): the nearest examples decide
+                # whether another tool was meant; a pick they do not contradict stands.
+                guess = intent(ctx.request.text)
+                triggered = [guess] if guess in forced_one and guess != picked.name else []
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.
             if (triggered and not chosen) or (len(triggered) == 1 and triggered[0] not in chosen):

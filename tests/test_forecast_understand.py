@@ -11,7 +11,7 @@ import pytest
 from copilot.context import RequestContext, User
 from copilot.errors import ToolInputError
 from tools.dims import Member
-from tools.forecast.understand import ForecastArgs, ForecastQuery, understand
+from tools.forecast.understand import ForecastArgs, ForecastQuery, names_nothing_forecast, understand
 
 TODAY = date(2026, 11, 1)
 USER = User(user_id="u1", name_zh="测试", name_en="Tester", role="rep", department="sales", regions=("east",))
@@ -372,3 +372,21 @@ def test_a_name_the_model_put_in_the_wrong_field_is_dropped_not_refused() -> Non
 def test_a_model_what_if_without_what_if_words_is_a_forecast() -> None:
     q = ask("how many units will we sell next month?", kind="what_if", promotion="units", period="下个月")
     assert (q.kind, q.promotion, q.period_label) == ("forecast", None, "2026-12")
+
+
+@pytest.mark.parametrize(("text", "nothing"), [
+    ("SmartShelf 的安装要求有哪些", True),
+    ("who owns the Midea account?", True),
+    ("X200 的售后电话是多少", True),
+    ("下个月华东洗发水的销量", False),
+    ("SH-101 的预测", False),
+    ("X200 next quarter", False),
+    ("how accurate were the forecasts for my region", False),
+    ("如果取消618会怎样", False),
+    ("那华南呢？", False),  # a follow-up refines the previous forecast
+    ("what about South China?", False),
+    ("revenue for body wash", False),
+    ("", False),
+])
+def test_names_nothing_forecast(text: str, nothing: bool) -> None:
+    assert names_nothing_forecast(text, TODAY) is nothing

@@ -290,6 +290,20 @@ def test_a_tool_handing_the_first_request_back_redirects_to_the_tool_the_intent_
         assert names == [] and len(model.prompts) == 2
 
 
+def test_a_pick_whose_words_are_absent_is_checked_with_the_intent_index() -> None:
+    doubtful = Tool(name="forecast", args_model=EchoArgs, run=echo, doubts=lambda text, today: "warranty" in text)
+    tools = [ECHO, KB, doubtful]
+    names, model = _decide([tool_call("forecast", word="x"), tool_call("kb", word="warranty")],
+                           "X200 warranty terms?", tools, intent=lambda text: "kb")
+    assert names == ["kb"] and model.tool_choices[-1] == "kb"
+    # The index agrees, or names nothing: the pick stands; the pick's words are there: the index is not asked.
+    for intent in (lambda text: "forecast", lambda text: None):
+        assert _decide([tool_call("forecast", word="x")], "X200 warranty terms?", tools, intent=intent)[0] == \
+            ["forecast"]
+    assert _decide([tool_call("forecast", word="x")], "X200 next month", tools,
+                   intent=lambda text: "kb")[0] == ["forecast"]
+
+
 def test_compliance_rescues_questions_about_saying_words_its_rules_flag() -> None:
     from tools.check_compliance import TOOL
 

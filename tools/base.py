@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -113,6 +114,9 @@ class Tool(Generic[A]):
     # A check in code, for where words are not enough: a plain reply to a message it holds for (and that no trigger
     # claims) is decided again with this tool ("ok to tell Midea we're the cheapest?" holds a claim the rules find).
     rescue: Callable[[str, ToolDeps], bool] | None = None
+    # (message, today) -> True when the message names nothing this tool reads (no kind of question, metric, period):
+    # the model's pick of it on a first request is checked with the agent's intent index, which may name another.
+    doubts: Callable[[str, date], bool] | None = None
     # The tool asks its own question when the request is too vague ("make a report" -> "for which customer?");
     # a vague first request that picks any other tool gets the clarifying menu instead of an answer on defaults.
     asks_when_vague: bool = False

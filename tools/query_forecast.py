@@ -21,7 +21,14 @@ from tools.chart_worker import ChartWorker
 from tools.dims import Member, members
 from tools.forecast import answers, render
 from tools.forecast.store import Run, RunCache
-from tools.forecast.understand import ASKS_FORECAST, ForecastArgs, ForecastQuery, asks_forecast, understand
+from tools.forecast.understand import (
+    ASKS_FORECAST,
+    ForecastArgs,
+    ForecastQuery,
+    asks_forecast,
+    names_nothing_forecast,
+    understand,
+)
 
 log = logging.getLogger(__name__)
 KINDS = ("sku", "category", "region", "channel")
@@ -228,5 +235,6 @@ TOOL = Tool(
          {"kind": "what_if", "promotion": "618", "metric": "revenue", "period": "Q2"}),
     ),
     triggers=ASKS_FORECAST,
+    doubts=names_nothing_forecast,
     outranks=("analytics_query",),
 )
