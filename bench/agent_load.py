@@ -123,7 +123,7 @@ def _prepare(data: Path) -> None:
 
 
 async def _load(url: str, conversations: int, turns: int, think: float = 0.0,
-                by_turn: dict[str, list[float]] | None = None) -> tuple[list[float], float, int]:
+                by_turn: dict[str, list[float]] | None = None, name: str = "load") -> tuple[list[float], float, int]:
     """Each conversation sends its turns one after the other, pausing a random think time (exponential, mean
     `think` seconds; 0 = none) after each reply and before its first turn, as people do."""
     latencies: list[float] = []
@@ -140,7 +140,7 @@ async def _load(url: str, conversations: int, turns: int, think: float = 0.0,
                 text = TURNS[(i + t) % len(TURNS)][0]
                 started = time.perf_counter()
                 r = await client.post("/v1/chat", json={"user_id": users[i % len(users)], "text": text,
-                                                        "conversation_id": f"load-{i}"})
+                                                        "conversation_id": f"{name}-{i}"})
                 latencies.append((time.perf_counter() - started) * 1000)
                 if by_turn is not None:
                     by_turn.setdefault(text, []).append(latencies[-1])
@@ -183,7 +183,7 @@ def _embedded(data: Path, turns: int) -> tuple[list[float], float]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{url}/healthz", seconds=600)
-        latencies, _, errors = asyncio.run(_load(url, 1, turns))
+        latencies, _, errors = asyncio.run(_load(url, 1, turns, name="embedded"))  # a conversation of its own
         if errors:
             raise SystemExit(f"embedded model: {errors} of {turns} turns failed")
         return latencies, _vm_hwm_mb(proc.pid)

