@@ -58,7 +58,8 @@ def system_prompt() -> str:
 def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None,
                 intent: Callable[[str], str | None] | None = None) -> Any:
     """Compile the agent graph for a model and the registered tools. `intent` (message -> tool name or None) is
-    asked when the model answered a first request in plain text and no tool's words or checks claim it."""
+    asked on a first request the model answered in plain text that no tool's words or checks claim, that a tool
+    handed back, or whose pick the tool doubts."""
     registry = {t.name: t for t in tools}
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model

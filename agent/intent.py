@@ -1,10 +1,12 @@
 """A second opinion on which tool a message asks for, by its nearest example requests (multilingual e5 embeddings).
 
 The 1.5B model sometimes answers a plain tool request in words ("把客户的银行卡号转给物流公司行吗" -> "不建议…"),
-and trigger words cannot list every phrasing. The graph asks this index only then: when the model replied in
-plain text and no tool's triggers fired. It names a tool only when the message sits clearly closer to that tool's
-examples than to the no-tool examples (greetings, thanks, drafting, general advice, vague asks), so chit-chat stays
-chit-chat. The examples are data (prompts/intents.yaml), written apart from the eval sets.
+or sends a product question to its default pick, and trigger words cannot list every phrasing. The graph asks this
+index only when the model replied in plain text and no tool's words claimed the message, when a tool handed a first
+request back, or when a tool doubts the model's pick of it (`Tool.doubts`). It names a tool only when the message
+sits clearly closer to that tool's examples than to the no-tool examples (greetings, thanks, drafting, general
+advice, vague asks), so chit-chat stays chit-chat. The examples are data (prompts/intents.yaml), written apart from
+the eval sets.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ class Guess:
         return max(self.scores, key=self.scores.__getitem__)
 
     @property
+    def best_tool(self) -> str:
+        return max((c for c in self.scores if c != NONE), key=self.scores.__getitem__)
+
+    @property
     def margin(self) -> float:
         """How much closer the best tool's examples are than the no-tool examples."""
-        tools = {k: v for k, v in self.scores.items() if k != NONE}
-        return max(tools.values()) - self.scores[NONE] if tools else 0.0
+        return self.scores[self.best_tool] - self.scores[NONE]
 
 
 class IntentIndex:
@@ -72,13 +77,11 @@ class IntentIndex:
     def guess(self, text: str) -> Guess:
         query = self.embedder.queries([text])[0]
         sims = self.vectors @ query
-        scores = {}
-        for label in self.classes:
-            mine = np.sort(sims[self.labels == label])[-self.k:]
-            scores[label] = float(mine.mean())
-        best_tool = max((c for c in self.classes if c != NONE), key=scores.__getitem__)
-        sure = scores[best_tool] >= self.floor and scores[best_tool] - scores[NONE] >= self.min_margin
-        return Guess(tool=best_tool if sure else None, scores=scores)
+        scores = {label: float(np.sort(sims[self.labels == label])[-self.k:].mean()) for label in self.classes}
+        unsure = Guess(tool=None, scores=scores)
+        if scores[unsure.best_tool] < self.floor or unsure.margin < self.min_margin:
+            return unsure
+        return Guess(tool=unsure.best_tool, scores=scores)
 
     def tool_for(self, text: str) -> str | None:
         guess = self.guess(text)

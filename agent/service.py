@@ -146,9 +146,7 @@ class CopilotService:
 
                 self._intents = IntentIndex.from_file(intent_embedder(), cache_dir=self.settings.cache_dir)
             index = self._intents
-        known = {t.name for t in self._tools}
-        guess = index.tool_for(text)
-        return guess if guess in known else None
+        return index.tool_for(text)
 
     def tickets(self) -> TicketDesk:
         """The ticket desk (route_request, /v1/tickets, the SLA scheduler); the database is created on first use."""

@@ -1,6 +1,6 @@
 """Intent index eval: the nearest-example second opinion alone (no LLM), on the routing sets' labels.
 
-The graph asks the index only when the model answered in plain text, so what matters most is that messages needing
+The graph asks the index mostly about plain replies, so what matters most is that messages needing
 no tool stay without one ("no-tool kept"), and that a tool it names is the right one ("precision when naming").
 "Coverage" says how many tool requests it would catch; "top-1" how often its best tool is the labelled one at all.
 """
@@ -52,9 +52,8 @@ def run(index: IntentIndex, rows: list[dict[str, Any]], progress: Callable[[int]
         started = time.perf_counter()
         guess = index.guess(row["text"])
         score.rows.append({"id": row["id"], "lang": row["lang"], "text": row["text"], "want": row["tool"] or None,
-                           "named": guess.tool, "best": max((c for c in guess.scores if c != "none"),
-                                                            key=guess.scores.__getitem__),
-                           "margin": guess.margin, "ms": (time.perf_counter() - started) * 1000})
+                           "named": guess.tool, "best": guess.best_tool, "margin": guess.margin,
+                           "ms": (time.perf_counter() - started) * 1000})
         if progress:
             progress(i)
     return score
