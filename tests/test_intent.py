@@ -67,6 +67,11 @@ def test_the_shipped_examples_cover_every_tool_in_both_languages() -> None:
         zh = [t for t in texts if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
         assert len(zh) >= 15 and len(texts) - len(zh) >= 15, label
         assert len(set(texts)) == len(texts), f"{label}: duplicate examples"
+    # Examples, not answers: no example is a request of any routing set.
+    from evals.routing import DATA, load
+
+    asked = {r["text"].strip().lower() for r in load(sorted(DATA.glob("routing_*.jsonl")))}
+    assert not {t.strip().lower() for texts in data.values() for t in texts} & asked
     index = IntentIndex.from_file(FakeEmbedder(), cache_dir=None)
     assert index.vectors.shape == (sum(map(len, data.values())), FakeEmbedder.dim)
 

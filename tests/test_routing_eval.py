@@ -66,7 +66,8 @@ def test_shipped_sets_are_well_formed() -> None:
 
     rows = load(SETS.values())
     assert len(rows) >= 200 and len({r["id"] for r in rows}) == len(rows)
-    for extra in ("routing_new.jsonl", "routing_holdout.jsonl"):  # checks of new phrasings (README, Evals)
+    # checks of new phrasings (README, Evals): none repeats a request of the main sets or of an earlier check
+    for extra in ("routing_new.jsonl", "routing_holdout.jsonl", "routing_holdout2.jsonl", "routing_holdout3.jsonl"):
         more = load([DATA / extra])
         assert len(more) >= 20 and not {r["text"] for r in more} & {r["text"] for r in rows}, extra
         rows += more
