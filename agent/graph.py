@@ -99,16 +99,14 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             chosen = {c["name"] for c in ai.tool_calls}
             if not triggered and not chosen:
                 triggered = [t.name for t in tools if t.rescue and t.rescue(ctx.request.text, ctx.deps)]
-            if not triggered and not chosen and intent is not None:
-                guess = intent(ctx.request.text)
-                triggered = [guess] if guess in forced_one else []
             picked = registry.get(next(iter(chosen))) if len(chosen) == 1 else None
-            if not triggered and picked and picked.doubts and before != picked.name and intent is not None and \
-                    picked.doubts(ctx.request.text, ctx.request.today):
-                # The pick's own words are absent ("X200 的保修期是多久" -> a forecast): the nearest examples decide
-                # whether another tool was meant; a pick they do not contradict stands.
+            # A plain reply, or a pick whose own words are absent ("X200 的保修期是多久" -> a forecast): the nearest
+            # examples decide whether another tool was meant; a pick they do not contradict stands.
+            if not triggered and intent is not None and (not chosen or (
+                    picked and picked.doubts and before != picked.name and
+                    picked.doubts(ctx.request.text, ctx.request.today))):
                 guess = intent(ctx.request.text)
-                triggered = [guess] if guess in forced_one and guess != picked.name else []
+                triggered = [guess] if guess in forced_one and guess not in chosen else []
             # The message plainly asks for this tool (e.g. "合规吗", "ask legal to…"): a plain reply is not an
             # answer, and when only one tool's words are there, a different pick is decided again with it.
             if (triggered and not chosen) or (len(triggered) == 1 and triggered[0] not in chosen):

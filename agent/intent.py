@@ -65,14 +65,12 @@ class IntentIndex:
         self.vectors = _cached_vectors(embedder, texts, cache_dir)
 
     @classmethod
-    def from_file(cls, embedder: Embedder, path: Path = EXAMPLES, cache_dir: Path | None = None,
-                  **kwargs: float) -> IntentIndex:
+    def from_file(cls, embedder: Embedder, path: Path = EXAMPLES, cache_dir: Path | None = None) -> IntentIndex:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not all(isinstance(v, list) and all(isinstance(t, str) for t in v)
                                                  for v in data.values()):
             raise ValueError(f"{path}: expected a mapping of class name -> list of example requests")
-        return cls(embedder, {str(k): [t.strip() for t in v if t.strip()] for k, v in data.items()}, cache_dir,
-                   **kwargs)  # type: ignore[arg-type]
+        return cls(embedder, {str(k): [t.strip() for t in v if t.strip()] for k, v in data.items()}, cache_dir)
 
     def guess(self, text: str) -> Guess:
         query = self.embedder.queries([text])[0]

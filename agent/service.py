@@ -115,7 +115,7 @@ class CopilotService:
         user does not wait for them."""
         self.graph()
         if self.settings.intent_fallback and self._tools:
-            self.intent_of("预热 warm-up")
+            self._intent_index()
         warm = getattr(self._model, "warm", None)
         if callable(warm):
             warm(SystemMessage(content=system_prompt()), [t.openai_spec() for t in self._tools])
@@ -139,14 +139,17 @@ class CopilotService:
             return self._knowledge
 
     def intent_of(self, text: str) -> str | None:
-        """The tool the nearest example requests point to, or None (the index is built on first use)."""
+        """The tool the nearest example requests point to, or None."""
+        return self._intent_index().tool_for(text)
+
+    def _intent_index(self) -> IntentIndex:
+        """Built on first use (example vectors from the cache dir, or embedded once and saved there)."""
         with self._lock:
             if self._intents is None:
                 from knowledge.factory import intent_embedder
 
                 self._intents = IntentIndex.from_file(intent_embedder(), cache_dir=self.settings.cache_dir)
-            index = self._intents
-        return index.tool_for(text)
+            return self._intents
 
     def tickets(self) -> TicketDesk:
         """The ticket desk (route_request, /v1/tickets, the SLA scheduler); the database is created on first use."""

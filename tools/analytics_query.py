@@ -83,10 +83,10 @@ FORECASTABLE = frozenset({"revenue", "units", "gross_margin"})
 
 
 def _check_period(query: Query, ctx: RequestContext, first: Any, last: Any) -> None:
-    if query.start > ctx.today and not query.source.forward and query.metric in FORECASTABLE:
-        # "how many X200 units do we expect to ship next month?" has no actuals yet: it is a forecast question.
-        raise Redirect("query_forecast", detail=f"{query.period_label} has not started")
     if query.start > ctx.today and not query.source.forward:
+        if query.metric in FORECASTABLE:
+            # "how many X200 units do we expect to ship next month?" has no actuals yet: it is a forecast question.
+            raise Redirect("query_forecast", detail=f"{query.period_label} has not started")
         raise ToolInputError(en=f"{query.period_label} has not started yet; I can only report on the past.",
                              zh=f"{query.period_label} 尚未开始，只能查询已发生的数据。")
     if first is None or last is None or query.start > last or query.end < first:

@@ -105,7 +105,7 @@ FOLLOW_UP_PATTERNS = (
     r"^\s*(?:and|what about|how about|only|just|now|then|same|instead|that|those)\b",
     r"^\s*(?:那|那么|再|只看|仅看|只要|换成|改成|改为|按|分|看看)|呢\s*[?？]?\s*$",
 )
-_FOLLOW_UP = re.compile("|".join(FOLLOW_UP_PATTERNS), re.IGNORECASE)
+FOLLOW_UP = re.compile("|".join(FOLLOW_UP_PATTERNS), re.IGNORECASE)
 # A grouping the model chose is kept when the user's message at least mentions its noun.
 _DIM_NOUNS: dict[str, tuple[str, ...]] = {
     "region": ("区域", "地区", "大区", "region"), "channel": ("渠道", "channel"), "category": ("品类", "category"),
@@ -159,7 +159,7 @@ def understand(args: AnalyticsArgs, ctx: RequestContext, lookup: MemberLookup,
     if not periods and (bare := _BARE_YEAR.search(text)):
         # In a question about figures a lone year is the year: "break down 2025 GM% by channel".
         periods = [(bare.group(1), year_period(int(bare.group(1))))]
-    marker = bool(_FOLLOW_UP.search(text))
+    marker = bool(FOLLOW_UP.search(text))
     follow_up = previous is not None and (marker or (not metrics and not periods))
     notes: list[str] = []
     if follow_up:

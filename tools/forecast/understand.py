@@ -22,7 +22,7 @@ from copilot.context import RequestContext
 from copilot.errors import ToolInputError
 from copilot.normalize import Period, find_periods, parse_period
 from copilot.normalize.periods import quarter_period, shifted
-from tools.analytics.understand import FOLLOW_UP_PATTERNS, words_named
+from tools.analytics.understand import FOLLOW_UP, words_named
 from tools.base import ToolArgs
 from tools.dims import Member, named_in_text, resolve_in
 
@@ -129,15 +129,12 @@ def asks_forecast(text: str) -> bool:
     return bool(_ASKS_FORECAST.search(text))
 
 
-_FOLLOW_UP = re.compile("|".join(FOLLOW_UP_PATTERNS), re.IGNORECASE)
-
-
 def names_nothing_forecast(text: str, today: date) -> bool:
     """The message names no kind of forecast question, no metric, no period, no promotion, and is not a follow-up:
     nothing this tool reads ("X200 的保修期是多久" is a product question the model sent here by default)."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     return bool(text) and not (words_named(text, KIND_WORDS) or words_named(text, METRIC_WORDS) or _promotion(text)
-                               or _FOLLOW_UP.search(text) or _named_period(text, today)[1])
+                               or FOLLOW_UP.search(text) or _named_period(text, today)[1])
 
 
 # A year the user wrote: such a period is kept as given even when it is past.
