@@ -133,6 +133,36 @@ class Settings(BaseSettings):
     console_link_hours: float = Field(24.0, gt=0, le=24 * 30, description="lifetime of chart/report links shown in "
                                                                           "the console (hours)")
 
+    # --- chat apps (Slack, DingTalk) ----------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-...); with the signing secret "
+                                                                "it turns on POST /slack/events")
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack app signing secret: every request to "
+                                                                     "/slack/events is verified with it")
+    slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-...) for Socket Mode "
+                                                                "(`copilot slack socket`)")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (tests point it at a "
+                                                                      "local server)")
+    slack_per_minute: int = Field(60, ge=1, le=600, description="replies per minute to one Slack channel at most "
+                                                                "(Slack allows about 1 per second)")
+    dingtalk_app_key: str | None = Field(None, description="DingTalk app key (Client ID) of the robot's app; with "
+                                                           "the secret it turns on POST /dingtalk/callback")
+    dingtalk_app_secret: SecretStr | None = Field(None, description="DingTalk app secret: signs callbacks (timestamp "
+                                                                    "+ sign, 1-hour window) and gets access tokens")
+    dingtalk_robot_code: str | None = Field(None, description="DingTalk robot code for OpenAPI sends and file "
+                                                              "downloads (default: the app key)")
+    dingtalk_api_url: str = Field("https://api.dingtalk.com", description="DingTalk OpenAPI base URL (tests point "
+                                                                          "it at a local server)")
+    dingtalk_per_minute: int = Field(20, ge=1, le=600, description="replies per minute to one DingTalk conversation "
+                                                                   "at most (a robot may send 20)")
+    chat_workers: int = Field(2, ge=1, le=32, description="chat-app messages answered at the same time")
+    chat_lease_s: float = Field(120.0, ge=1, le=3600, description="a message being answered is someone's for this "
+                                                                  "long (renewed while it runs); after a crash it is "
+                                                                  "answered again once the lease ends")
+    chat_retention_h: float = Field(24.0, ge=0.2, le=24 * 90, description="how long received message ids are kept "
+                                                                          "to drop app retries (hours, >= 10 min)")
+    chat_send_attempts: int = Field(8, ge=1, le=50, description="delivery attempts of one reply before it is given "
+                                                                "up (backoff doubles, capped at 5 minutes)")
+
     @model_validator(mode="after")
     def _check_provider(self) -> Settings:
         if self.provider == "openai":
@@ -152,6 +182,10 @@ class Settings(BaseSettings):
             raise ValueError(f"COPILOT_STT_MODEL_PATH {self.stt_model_path} has no model.bin")
         if self.model_path is not None and not self.model_path.is_file():
             raise ValueError(f"COPILOT_MODEL_PATH {self.model_path} is not a file")
+        if (self.slack_signing_secret or self.slack_app_token) and not self.slack_bot_token:
+            raise ValueError("Slack needs COPILOT_SLACK_BOT_TOKEN (xoxb-...) besides the signing secret / app token")
+        if bool(self.dingtalk_app_key) != bool(self.dingtalk_app_secret):
+            raise ValueError("DingTalk needs both COPILOT_DINGTALK_APP_KEY and COPILOT_DINGTALK_APP_SECRET")
         if self.console_secret is not None and len(self.console_secret.get_secret_value()) < 32:
             raise ValueError("COPILOT_CONSOLE_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return self

@@ -1,0 +1,1 @@
+"""Slack: Block Kit rendering of replies and delivery through the Slack Web API."""
