@@ -367,7 +367,30 @@ def users() -> None:
         out.print(f"{u.user_id:<22} {u.role:<8} {','.join(u.regions):<28} {u.name_zh} / {u.name_en}")
 
 
+@app.command()
+def link(
+    user: Annotated[str, typer.Argument(help="directory user id (see `copilot users`)")],
+    slack: Annotated[str | None, typer.Option(help="their Slack member id, e.g. U0123ABCD")] = None,
+    dingtalk: Annotated[str | None, typer.Option(help="their DingTalk staff id (senderStaffId / userid)")] = None,
+) -> None:
+    """Link a Slack or DingTalk account to a directory user: their messages then run with that role and scope."""
+    from copilot.directory import Directory
+
+    if slack is None and dingtalk is None:
+        err.print("[red]Give --slack ID and/or --dingtalk ID.[/red]")
+        raise typer.Exit(2)
+    directory = Directory(_settings().ops_path)
+    try:
+        directory.link(user, slack=slack, dingtalk=dingtalk)
+        ids = directory.chat_ids(user)
+    except CopilotError as exc:
+        _fail(exc)
+        return
+    out.print(f"{user}: Slack {ids[0] or '-'}, DingTalk {ids[1] or '-'}")
+
+
 def _add_subcommands() -> None:
+    from copilot.cli_chat import dingtalk_app, slack_app
     from copilot.cli_console import console_app
     from copilot.cli_forecast import forecast_app
     from copilot.cli_tickets import tickets_app
@@ -377,6 +400,8 @@ def _add_subcommands() -> None:
     app.add_typer(warehouse_app, name="warehouse")
     app.add_typer(forecast_app, name="forecast")
     app.add_typer(console_app, name="console")
+    app.add_typer(slack_app, name="slack")
+    app.add_typer(dingtalk_app, name="dingtalk")
 
 
 _add_subcommands()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copilot.context import User
-from copilot.errors import NotReady, UnknownUser
+from copilot.errors import BadRequest, NotReady, UnknownUser
 
 _COLUMNS = "user_id, name_zh, name_en, role, department, regions, manager_id, discount_limit_pct"
 
@@ -76,6 +76,32 @@ class Directory:
         columns = set(rows[0].keys()) if rows else set()  # a directory built before product lines has no column
         return [OwnerRule(r["department"], r["region_code"], r["user_id"], r["priority"],
                           r["product_line"] if "product_line" in columns else None) for r in rows]
+
+    def chat_ids(self, user_id: str) -> tuple[str | None, str | None]:
+        """The user's (Slack user id, DingTalk staff id)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT slack_user_id, dingtalk_staff_id FROM users WHERE user_id = ?",
+                               (user_id,)).fetchone()
+        if row is None:
+            raise UnknownUser(en=f"No directory user '{user_id}'.", zh=f"目录中没有用户“{user_id}”。")
+        return row["slack_user_id"], row["dingtalk_staff_id"]
+
+    def link(self, user_id: str, *, slack: str | None = None, dingtalk: str | None = None) -> None:
+        """Map a chat-app identity to a directory user (how a Slack or DingTalk message finds its role and scope).
+
+        An id already linked to someone else is refused rather than moved: two people must never share a scope.
+        """
+        self.chat_ids(user_id)  # the user exists
+        with sqlite3.connect(self._path) as conn:
+            for column, value in (("slack_user_id", slack), ("dingtalk_staff_id", dingtalk)):
+                if value is None:
+                    continue
+                other = conn.execute(f"SELECT user_id FROM users WHERE {column} = ? AND user_id <> ?",
+                                     (value, user_id)).fetchone()
+                if other is not None:
+                    raise BadRequest(en=f"{value} is already linked to {other[0]}.",
+                                     zh=f"{value} 已关联到用户 {other[0]}。")
+                conn.execute(f"UPDATE users SET {column} = ? WHERE user_id = ?", (value, user_id))
 
     def list_users(self) -> list[User]:
         with self._connect() as conn:

@@ -20,6 +20,8 @@ from copilot import __version__
 from copilot.errors import CopilotError, Lang, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
+from integrations.chat.routes import router as chat_router
+from integrations.chat.setup import build_chat_apps
 from integrations.console import routes as console
 from integrations.console.auth import ConsoleKeys, SignInRequired, console_secret
 from integrations.deps import ServiceDep
@@ -65,6 +67,7 @@ def _warm(service: CopilotService) -> None:
 
 def create_app(settings: Settings, service: CopilotService | None = None) -> FastAPI:
     service = service or CopilotService(settings)
+    chat_apps = build_chat_apps(settings, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,9 +77,14 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         # SLA reminders and escalations; due jobs missed while the service was down run on the first tick.
         scheduler = SlaScheduler(service.tickets(), settings.sla_tick_s)
         scheduler.start()
+        # Chat-app messages received before a crash (and their unsent replies) are picked up again here.
+        if chat_apps is not None:
+            chat_apps.relay.start()
         try:
             yield
         finally:
+            if chat_apps is not None:
+                chat_apps.relay.stop()
             scheduler.stop()
             service.close()
 
@@ -87,7 +95,9 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         description="Self-hosted AI copilot for sales teams (Chinese/English). Every answer is a Reply object.",
     )
     app.state.service = service
+    app.state.chat = chat_apps
     app.include_router(tickets_router)
+    app.include_router(chat_router)
     if settings.console_login != "off":
         app.state.console_keys = ConsoleKeys(console_secret(settings))
         app.state.console_login = settings.console_login

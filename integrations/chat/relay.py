@@ -1,0 +1,286 @@
+"""The chat relay: answers stored chat-app messages in the background and delivers the replies in order.
+
+Webhooks and socket listeners only `submit` (a durable insert, milliseconds), so Slack's 3-second ack never
+waits for the model. Worker threads claim messages from the inbox, run the agent as the mapped directory user,
+and store the rendered replies; one sender thread delivers them: a channel's replies strictly in order, paced to
+the app's per-channel rate, `Retry-After` honoured, failures retried with capped exponential backoff and jitter.
+After a crash, leased-but-unanswered messages are answered again when their lease runs out (a side-effect tool
+sees the same message id and does not repeat itself), and stored replies are still sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from agent.reply import Reply
+from agent.service import CopilotService
+from copilot.errors import CopilotError, Lang, UnknownUser, user_message
+from copilot.normalize import detect_language
+from copilot.pii import mask_pii
+from copilot.settings import Settings
+from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, Platform, RetryLater
+from integrations.chat.store import ChatStore, Claimed, Outgoing
+
+log = logging.getLogger(__name__)
+
+MAX_TURN_ATTEMPTS = 3  # a message that was being answered when the service died this often is not tried again
+BACKOFF_CAP_S = 300.0
+
+
+def backoff(attempt: int, cap: float = BACKOFF_CAP_S) -> float:
+    """Seconds before delivery attempt `attempt + 1`: 2, 4, 8 ... capped, with full jitter over the upper half."""
+    base = min(cap, 2.0 ** attempt)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+def notice(text: str, lang: Lang, incoming: Incoming) -> Reply:
+    """A short message that is not an agent answer (refusal, error), in the shape every platform renders."""
+    return Reply(reply=text, language=lang, conversation_id=incoming.conversation, trace_id=uuid.uuid4().hex)
+
+
+class ChatRelay:
+    def __init__(self, service: CopilotService, store: ChatStore, platforms: dict[str, Platform],
+                 settings: Settings) -> None:
+        self.service = service
+        self.store = store
+        self.platforms = platforms
+        self.settings = settings
+        self._lease = timedelta(seconds=settings.chat_lease_s)
+        self._wake_turns = threading.Event()
+        self._wake_sender = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._held: dict[int, Claimed] = {}  # messages being answered here, leases renewed by the keeper
+        self._held_lock = threading.Lock()
+        self._next_send: dict[str, float] = {}  # channel -> monotonic time its next reply may go
+        self._busy: set[str] = set()  # channels with a delivery in flight
+        self._busy_lock = threading.Lock()
+        self._senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat-send")
+
+    # --- intake ---------------------------------------------------------------------------------------------
+    def submit(self, incoming: Incoming) -> bool:
+        """Write a received message to the inbox (before it is acknowledged); False for a duplicate delivery."""
+        fresh = self.store.receive(incoming)
+        if fresh:
+            self._wake_turns.set()
+        else:
+            log.info("duplicate %s event %s dropped", incoming.platform, incoming.event_id)
+        return fresh
+
+    # --- life cycle -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        for i in range(self.settings.chat_workers):
+            self._spawn(self._turn_loop, f"chat-turn-{i}")
+        self._spawn(self._send_loop, "chat-sender")
+        self._spawn(self._keeper_loop, "chat-keeper")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake_turns.set()
+        self._wake_sender.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+        self._senders.shutdown(wait=False, cancel_futures=True)
+
+    def _spawn(self, target: object, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    # --- answering ------------------------------------------------------------------------------------------
+    def _turn_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                claimed = self.store.claim(self._lease)
+            except Exception:
+                log.exception("chat inbox unavailable")
+                claimed = None
+            if claimed is None:
+                self._wake_turns.wait(1.0)  # also picks up messages whose lease ran out (crash recovery)
+                self._wake_turns.clear()
+                continue
+            self.process(claimed)
+
+    def process(self, claimed: Claimed) -> bool:
+        """Answer one claimed message and queue its replies; False if it was put back for later (its voice note
+        could not be fetched yet) or the lease was lost meanwhile (someone else answers it)."""
+        with self._held_lock:
+            self._held[claimed.id] = claimed
+        try:
+            incoming = claimed.incoming
+            platform = self.platforms.get(incoming.platform)
+            if platform is None:
+                log.error("no %s integration configured; message %s left in the inbox", incoming.platform,
+                          claimed.id)
+                return False
+            try:
+                poisoned = claimed.attempts > MAX_TURN_ATTEMPTS
+                reply = self._failed(incoming) if poisoned else self.answer(incoming, platform)
+            except RetryLater as exc:  # the app could not hand over the voice note yet: try the message later
+                wait = exc.seconds if exc.seconds is not None else backoff(claimed.attempts)
+                log.warning("chat message %s deferred %.0fs: %s", claimed.id, wait, exc.reason)
+                self.store.release(claimed, datetime.now(UTC) + timedelta(seconds=wait))
+                return False
+            replies = self._render(platform, reply, incoming)
+            stored = incoming.model_copy(update={"text": mask_pii(incoming.text)})
+            done = self.store.finish(claimed, replies, stored)
+            if done:
+                self._wake_sender.set()
+            else:
+                log.warning("lost the lease on chat message %s; its answer was dropped", claimed.id)
+            return done
+        finally:
+            with self._held_lock:
+                self._held.pop(claimed.id, None)
+
+    def answer(self, incoming: Incoming, platform: Platform) -> Reply:
+        """The agent's reply to one message, or a notice in the user's language.
+
+        Raises only RetryLater (a voice note the app could not hand over yet), so the message is tried again.
+        """
+        lang: Lang = detect_language(incoming.text) if incoming.text.strip() else "zh"
+        message_id = f"{incoming.platform}:{incoming.event_id}"
+        try:
+            user = self.service.directory.get(incoming.user_ref)
+            if incoming.audio is not None and not incoming.text.strip():
+                data, name, content_type = platform.fetch_audio(incoming)
+                return self.service.ask_voice(user.user_id, data, name, content_type, incoming.conversation,
+                                              message_id)
+            if not incoming.text.strip():
+                return notice("我能读文字和语音消息，请用文字或语音提问。" if lang == "zh" else
+                              "I can read text and voice messages; please ask in words or a voice note.",
+                              lang, incoming)
+            return self.service.ask(user.user_id, incoming.text, incoming.conversation, message_id=message_id)
+        except RetryLater:
+            raise
+        except UnknownUser:
+            log.info("unknown %s user refused", incoming.platform)
+            return notice(self._stranger(incoming, lang), lang, incoming)
+        except CopilotError as exc:
+            log.warning("chat turn failed (%s): %s", type(exc).__name__, exc.detail)
+            return notice(exc.message(lang), lang, incoming)
+        except Exception as exc:  # the user hears something; the relay keeps serving
+            log.exception("chat turn crashed on message %s", incoming.event_id)
+            return notice(user_message(exc, lang), lang, incoming)
+
+    @staticmethod
+    def _stranger(incoming: Incoming, lang: Lang) -> str:
+        app = "Slack" if incoming.platform == "slack" else "DingTalk"
+        if lang == "zh":
+            return (f"抱歉，我还不认识您，暂时不能回答。请联系管理员把您的{app}账号（{incoming.user_ref}）加入"
+                    "销售助手的用户目录并设置角色和数据权限。")
+        return (f"Sorry, I don't know you yet, so I can't answer. Please ask an admin to add your {app} id "
+                f"({incoming.user_ref}) to the copilot's directory with a role and data scope.")
+
+    @staticmethod
+    def _failed(incoming: Incoming) -> Reply:
+        lang: Lang = detect_language(incoming.text) if incoming.text.strip() else "zh"
+        return notice("抱歉，这条消息多次处理失败，我没能回答。请换个说法再试一次。" if lang == "zh" else
+                      "Sorry, answering this message failed several times. Please try again in other words.",
+                      lang, incoming)
+
+    @staticmethod
+    def _render(platform: Platform, reply: Reply, incoming: Incoming) -> list[OutMessage]:
+        try:
+            return platform.render(reply, incoming)
+        except Exception:
+            log.exception("rendering a %s reply failed", incoming.platform)
+            text = ("抱歉，回复无法显示。" if reply.language == "zh" else "Sorry, I could not display the answer.")
+            return platform.render(notice(text, reply.language, incoming), incoming)
+
+    # --- leases ---------------------------------------------------------------------------------------------
+    def _keeper_loop(self) -> None:
+        """Renew the leases of messages being answered here; drop old ids (retention) now and then."""
+        last_purge = 0.0
+        every = max(0.5, self.settings.chat_lease_s / 3)
+        while not self._stop.wait(every):
+            with self._held_lock:
+                held = list(self._held.values())
+            for claimed in held:
+                try:
+                    self.store.renew(claimed, self._lease)
+                except Exception:
+                    log.exception("could not renew the lease on chat message %s", claimed.id)
+            if time.monotonic() - last_purge > 600:
+                last_purge = time.monotonic()
+                before = datetime.now(UTC) - timedelta(hours=self.settings.chat_retention_h)
+                try:
+                    self.store.purge(before)
+                except Exception:
+                    log.exception("chat inbox purge failed")
+
+    # --- delivery -------------------------------------------------------------------------------------------
+    def _send_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._dispatch()
+                wait = self._idle_wait()
+            except Exception:
+                log.exception("chat outbox unavailable")
+                wait = 2.0
+            self._wake_sender.wait(wait)
+            self._wake_sender.clear()
+
+    def _dispatch(self) -> None:
+        now = time.monotonic()
+        with self._busy_lock:
+            for channel in [c for c, at in self._next_send.items() if at <= now]:
+                del self._next_send[channel]
+            skip = set(self._busy) | set(self._next_send)
+        for out in self.store.claim_heads(timedelta(minutes=5), skip):
+            key = f"{out.platform}:{out.channel}"
+            with self._busy_lock:
+                self._busy.add(key)
+            self._senders.submit(self._deliver, out, key)
+
+    def _idle_wait(self) -> float:
+        """Sleep until a paced channel may send again or a retry is due (at most 1 s: new replies wake us)."""
+        now = time.monotonic()
+        with self._busy_lock:
+            pending = [at - now for at in self._next_send.values() if at > now]
+        due = self.store.next_due()
+        if due is not None:
+            pending.append((due - datetime.now(UTC)).total_seconds())
+        return max(0.01, min([1.0, *pending]))
+
+    def _deliver(self, out: Outgoing, key: str) -> None:
+        platform = self.platforms.get(out.platform)
+        try:
+            if platform is None:
+                raise RetryLater(30.0, f"no {out.platform} integration configured")
+            count, seconds = platform.rate()
+            platform.deliver(out.message())
+            self.store.sent(out.id)
+        except RetryLater as exc:
+            if out.attempts >= self.settings.chat_send_attempts:
+                log.error("reply %s to %s given up after %d attempts: %s", out.id, out.platform, out.attempts,
+                          exc.reason)
+                self.store.dead(out.id, exc.reason or "retry limit")
+            else:
+                wait = exc.seconds if exc.seconds is not None else backoff(out.attempts)
+                log.warning("reply %s to %s retried in %.1fs (%s)", out.id, out.platform, wait, exc.reason)
+                self.store.retry(out.id, datetime.now(UTC) + timedelta(seconds=wait), exc.reason)
+        except DeliveryFailed as exc:
+            log.error("reply %s to %s refused: %s", out.id, out.platform, exc)
+            self.store.dead(out.id, str(exc))
+        except Exception as exc:
+            log.exception("reply %s to %s failed", out.id, out.platform)
+            self.store.retry(out.id, datetime.now(UTC) + timedelta(seconds=backoff(out.attempts)),
+                             type(exc).__name__)
+        else:
+            with self._busy_lock:
+                self._next_send[key] = time.monotonic() + seconds / max(1, count)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(key)
+            self._wake_sender.set()
