@@ -77,3 +77,34 @@ def test_chat_keeps_one_conversation(env: ScriptedChatModel) -> None:
     assert result.exit_code == 0, result.output
     assert "Hello Li Na." in result.stdout and "You are Li Na." in result.stdout
     assert any("I'm Li Na" in str(m.content) for m in env.prompts[1])  # the second turn saw the first
+
+
+def test_link_maps_chat_accounts_to_a_directory_user(demo_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from copilot.directory import Directory
+
+    data = tmp_path / "own"
+    data.mkdir()
+    shutil.copy(demo_dir / "ops.sqlite", data / "ops.sqlite")  # a private copy: this test writes to it
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(data))
+    result = runner.invoke(app, ["link", "demo.manager", "--slack", "U0NEWMGR", "--dingtalk", "DT9999"])
+    assert result.exit_code == 0 and "U0NEWMGR" in result.stdout and "DT9999" in result.stdout
+    assert Directory(data / "ops.sqlite").get("U0NEWMGR").user_id == "demo.manager"
+    # An account already linked to someone else is refused, not moved.
+    taken = runner.invoke(app, ["link", "demo.director", "--slack", "U0NEWMGR"])
+    assert taken.exit_code != 0 and "demo.manager" in taken.output
+    assert Directory(data / "ops.sqlite").get("U0NEWMGR").user_id == "demo.manager"
+    assert runner.invoke(app, ["link", "nobody.here", "--slack", "U1"]).exit_code != 0
+    assert runner.invoke(app, ["link", "demo.manager"]).exit_code == 2
+
+
+def test_socket_modes_say_which_settings_they_need(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setattr("agent.service.CopilotService.start", lambda self: None)
+    slack = runner.invoke(app, ["slack", "socket"])
+    assert slack.exit_code == 2 and "COPILOT_SLACK_APP_TOKEN" in slack.output
+    ding = runner.invoke(app, ["dingtalk", "stream"])
+    assert ding.exit_code == 2 and "COPILOT_DINGTALK_APP_SECRET" in ding.output
