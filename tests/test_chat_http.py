@@ -334,3 +334,35 @@ def test_charts_are_uploaded_into_the_thread(slack_settings: Settings, slack: Fa
     uploaded = [f for f in slack.files.values() if f.completed]
     assert len(uploaded) == 1 and uploaded[0].data and uploaded[0].data.startswith(b"\x89PNG")
     assert uploaded[0].channel == "C5" and uploaded[0].thread_ts == "1700000000.000100"
+
+
+def test_ticket_notifications_reach_their_owner_as_a_direct_message(slack_settings: Settings,
+                                                                     slack: FakeSlack) -> None:
+    with client_for(slack_settings, ScriptedChatModel()) as client:
+        created = client.post("/v1/tickets", json={"user_id": "demo.rep", "message_id": "m-note-1",
+                                                   "text": "请供应链同事确认X200型号库存,需48小时内反馈"})
+        assert created.status_code == 201, created.text
+        ticket = created.json()["ticket"]
+        relay = client.app.state.chat.relay  # type: ignore[attr-defined]
+        service = client.app.state.service  # type: ignore[attr-defined]
+        owner_slack, _ = service.directory.chat_ids(ticket["owner_id"])
+        assert relay.deliver_notes() >= 1
+        assert relay.deliver_notes() == 0  # delivered notes are not queued again
+        slack.wait_for("chat.postMessage")
+        time.sleep(0.3)
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == owner_slack and "X200" in post.args["text"]
+    assert service.tickets().store.pending_messages(ticket["owner_id"]) == []
+
+
+def test_ticket_notifications_go_to_dingtalk_one_to_one(ding_settings: Settings, dingtalk: FakeDingTalk) -> None:
+    with client_for(ding_settings, ScriptedChatModel()) as client:
+        created = client.post("/v1/tickets", json={"user_id": "demo.rep", "message_id": "m-note-2",
+                                                   "text": "请供应链同事确认X200型号库存,需48小时内反馈"})
+        ticket = created.json()["ticket"]
+        service = client.app.state.service  # type: ignore[attr-defined]
+        _, owner_staff = service.directory.chat_ids(ticket["owner_id"])
+        assert client.app.state.chat.relay.deliver_notes() >= 1  # type: ignore[attr-defined]
+        wait_for(lambda: dingtalk.calls("/v1.0/robot/oToMessages/batchSend"))
+    [sent] = dingtalk.calls("/v1.0/robot/oToMessages/batchSend")
+    assert sent.body["userIds"] == [owner_staff] and "X200" in sent.body["msgParam"]

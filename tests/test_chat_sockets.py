@@ -5,6 +5,7 @@ ack, and checks the reply reached the fake app through the same inbox, relay and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -68,10 +69,8 @@ class LoopThread:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.task = self.loop.create_task(self.coro)
-        try:
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # stopped on purpose
             self.loop.run_until_complete(self.task)
-        except (asyncio.CancelledError, Exception):  # noqa: S110 - stopped on purpose
-            pass
         pending = asyncio.all_tasks(self.loop)
         for task in pending:
             task.cancel()

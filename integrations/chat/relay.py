@@ -5,7 +5,8 @@ waits for the model. Worker threads claim messages from the inbox, run the agent
 and store the rendered replies; one sender thread delivers them: a channel's replies strictly in order, paced to
 the app's per-channel rate, `Retry-After` honoured, failures retried with capped exponential backoff and jitter.
 After a crash, leased-but-unanswered messages are answered again when their lease runs out (a side-effect tool
-sees the same message id and does not repeat itself), and stored replies are still sent.
+sees the same message id and does not repeat itself), and stored replies are still sent. route_request's
+notifications for people go out through the same outbox, as direct messages.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_TURN_ATTEMPTS = 3  # a message that was being answered when the service died this often is not tried again
 BACKOFF_CAP_S = 300.0
+NOTES_EVERY_S = 5.0  # how often route_request's notifications are looked for
 
 
 def backoff(attempt: int, cap: float = BACKOFF_CAP_S) -> float:
@@ -82,6 +84,7 @@ class ChatRelay:
             self._spawn(self._turn_loop, f"chat-turn-{i}")
         self._spawn(self._send_loop, "chat-sender")
         self._spawn(self._keeper_loop, "chat-keeper")
+        self._spawn(self._notes_loop, "chat-notes")
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -197,6 +200,56 @@ class ChatRelay:
             log.exception("rendering a %s reply failed", incoming.platform)
             text = ("抱歉，回复无法显示。" if reply.language == "zh" else "Sorry, I could not display the answer.")
             return platform.render(notice(text, reply.language, incoming), incoming)
+
+    # --- ticket notifications -------------------------------------------------------------------------------
+    def _notes_loop(self) -> None:
+        while not self._stop.wait(NOTES_EVERY_S):
+            try:
+                self.deliver_notes()
+            except Exception:
+                log.exception("ticket notifications could not be queued")
+
+    def deliver_notes(self) -> int:
+        """Move route_request's notifications (new request, reminder, escalation, answer ...) into the chat
+        outbox as direct messages to their recipients; returns how many were queued.
+
+        A recipient with no linked chat account keeps the notification (`copilot tickets outbox` shows it); it is
+        looked at again in an hour, in case an account was linked meanwhile.
+        """
+        store = self.service.tickets().store
+        now = datetime.now(UTC)
+        queued = 0
+        for note in store.claim(now, limit=50, lease=timedelta(minutes=5)):
+            target = self._direct(note.recipient_id, note.id)
+            if target is None:
+                store.failed(note.id, now, "no linked chat account", timedelta(hours=1))
+                continue
+            platform, incoming = target
+            text = "\n".join(p for p in (f"**{note.payload.get('title', '')}**", note.payload.get("text", "")) if p)
+            lang: Lang = detect_language(text)
+            messages = self._render(platform, notice(text, lang, incoming), incoming)
+            self.store.queue(platform.name, messages, key=f"ticket-note:{note.id}")
+            store.delivered(note.id, now)
+            queued += 1
+        if queued:
+            self._wake_sender.set()
+        return queued
+
+    def _direct(self, user_id: str, note_id: int) -> tuple[Platform, Incoming] | None:
+        """Where a direct message to a directory user goes: Slack DM first, else DingTalk one-to-one."""
+        slack_id, staff_id = self.service.directory.chat_ids(user_id)
+        event = f"ticket-note-{note_id}"
+        if slack_id and "slack" in self.platforms:
+            return self.platforms["slack"], Incoming(
+                platform="slack", event_id=event, user_ref=slack_id, conversation=f"slack:notes:{slack_id}",
+                channel=slack_id, route={"channel": slack_id, "thread_ts": None, "response_url": None})
+        if staff_id and "dingtalk" in self.platforms:
+            return self.platforms["dingtalk"], Incoming(
+                platform="dingtalk", event_id=event, user_ref=staff_id, conversation=f"dingtalk:notes:{staff_id}",
+                channel=f"staff:{staff_id}", route={"session_webhook": None, "expires_ms": 0,
+                                                     "conversation_type": "1", "open_conversation_id": None,
+                                                     "staff_id": staff_id})
+        return None
 
     # --- leases ---------------------------------------------------------------------------------------------
     def _keeper_loop(self) -> None:

@@ -57,7 +57,8 @@ inbox = Table(
 outbox = Table(
     "chat_outbox", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("inbox_id", Integer, nullable=False),
+    Column("inbox_id", Integer),  # None for messages not answering one (ticket notifications)
+    Column("dedup_key", String(200)),  # set for those: queueing the same notification twice adds nothing
     Column("platform", String(16), nullable=False),
     Column("channel", String(200), nullable=False),
     Column("payload", JSON, nullable=False),
@@ -68,6 +69,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
+    UniqueConstraint("dedup_key", name="chat_outbox_dedup"),
 )
 
 
@@ -175,6 +177,19 @@ class ChatStore:
         return True
 
     # --- outbox ---------------------------------------------------------------------------------------------
+    def queue(self, platform: str, messages: list[OutMessage], key: str, now: datetime | None = None) -> bool:
+        """Queue messages that answer no inbox message (a ticket notification); False if `key` was queued before."""
+        now = now or _now()
+        try:
+            with self._writer.begin() as conn:
+                for i, message in enumerate(messages):
+                    conn.execute(outbox.insert().values(
+                        dedup_key=f"{key}:{i}", platform=platform, channel=message.channel, payload=message.payload,
+                        created_at=now, state="pending", next_at=now, attempts=0))
+        except IntegrityError:
+            return False
+        return True
+
     def claim_heads(self, lease: timedelta, skip: set[str], now: datetime | None = None,
                     limit: int = 20) -> list[Outgoing]:
         """The first unsent reply of each channel, if it is due: a channel's replies go out strictly in order."""
