@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_TURN_ATTEMPTS = 3  # a message that was being answered when the service died this often is not tried again
 BACKOFF_CAP_S = 300.0
 NOTES_EVERY_S = 5.0  # how often route_request's notifications are looked for
+# A reply being sent is this process's for this long (a send times out well before): after a crash mid-send the
+# reply goes out again once it ends (at least once; the app may then show it twice).
+SEND_LEASE = timedelta(seconds=120)
 
 
 def backoff(attempt: int, cap: float = BACKOFF_CAP_S) -> float:
@@ -290,7 +293,7 @@ class ChatRelay:
             for channel in [c for c, at in self._next_send.items() if at <= now]:
                 del self._next_send[channel]
             skip = set(self._busy) | set(self._next_send)
-        for out in self.store.claim_heads(timedelta(minutes=5), skip):
+        for out in self.store.claim_heads(SEND_LEASE, skip):
             key = f"{out.platform}:{out.channel}"
             with self._busy_lock:
                 self._busy.add(key)
