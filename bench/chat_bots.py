@@ -219,61 +219,66 @@ def main() -> int:
                "COPILOT_LLM_TIMEOUT_S": "120", "COPILOT_SLACK_BOT_TOKEN": slack.token,
                "COPILOT_SLACK_SIGNING_SECRET": SLACK_SECRET, "COPILOT_SLACK_API_URL": slack.base_url,
                "COPILOT_DINGTALK_APP_KEY": ding.app_key, "COPILOT_DINGTALK_APP_SECRET": DING_SECRET,
-               "COPILOT_DINGTALK_API_URL": ding.url}
+               "COPILOT_DINGTALK_API_URL": ding.url,
+               "COPILOT_USER_PER_MINUTE": "100000"}  # one demo user sends everything: no allowance in the way
         serve = start([sys.executable, "-m", "copilot.cli", "serve"], env, Path(tmp) / "serve.log")
         base = f"http://127.0.0.1:{port}"
         try:
             ready(f"{stub}/calls", stub_proc, 30)
             ready(f"{base}/healthz", serve)
 
-            print(f"1. {args.forged} forged requests ...", flush=True)
-            codes = asyncio.run(forged_phase(base, args.forged))
-            time.sleep(2.0)
-            results["forged"] = {"status": codes, "agent_runs": stub_calls(stub),
-                                 "replies": len(slack.calls_to("chat.postMessage")) + len(ding.calls())}
+            if args.forged:
+                print(f"1. {args.forged} forged requests ...", flush=True)
+                codes = asyncio.run(forged_phase(base, args.forged))
+                time.sleep(2.0)
+                results["forged"] = {"status": codes, "agent_runs": stub_calls(stub),
+                                     "replies": len(slack.calls_to("chat.postMessage")) + len(ding.calls())}
 
-            print(f"2. {args.retried} events per app, each delivered 4 times ...", flush=True)
-            set_delay(stub, 0.2)
-            before = stub_calls(stub)
-            asyncio.run(retried_phase(base, args.retried, slack, ding))
-            wait(lambda: len(slack.calls_to("chat.postMessage")) >= args.retried
-                 and len(ding.calls("/robot/sendBySession")) >= args.retried, 120, "the retried events' replies")
-            time.sleep(3.0)
-            slack_per = [sum(1 for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == f"DRETRY{i}")
-                         for i in range(args.retried)]
-            ding_per = [len(session(ding, f"retry{i}")) for i in range(args.retried)]
-            results["retried"] = {"events": 2 * args.retried, "deliveries": 8 * args.retried,
-                                  "agent_runs": stub_calls(stub) - before,
-                                  "slack_replies_per_event": sorted(set(slack_per)),
-                                  "dingtalk_replies_per_event": sorted(set(ding_per))}
+            if args.retried:
+                print(f"2. {args.retried} events per app, each delivered 4 times ...", flush=True)
+                set_delay(stub, 0.2)
+                before = stub_calls(stub)
+                asyncio.run(retried_phase(base, args.retried, slack, ding))
+                wait(lambda: len(slack.calls_to("chat.postMessage")) >= args.retried
+                     and len(ding.calls("/robot/sendBySession")) >= args.retried, 120, "the retried events' replies")
+                time.sleep(3.0)
+                slack_per = [sum(1 for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == f"DRETRY{i}")
+                             for i in range(args.retried)]
+                ding_per = [len(session(ding, f"retry{i}")) for i in range(args.retried)]
+                results["retried"] = {"events": 2 * args.retried, "deliveries": 8 * args.retried,
+                                      "agent_runs": stub_calls(stub) - before,
+                                      "slack_replies_per_event": sorted(set(slack_per)),
+                                      "dingtalk_replies_per_event": sorted(set(ding_per))}
 
-            print(f"3. a burst of {args.burst} answers to one Slack channel and one DingTalk group ...", flush=True)
-            set_delay(stub, 0.0)
-            asyncio.run(burst(base, args.burst, ding))
-            wait(lambda: sum(1 for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == "DBURST")
-                 >= args.burst, 60 + 3 * args.burst, "the Slack burst")
-            wait(lambda: len(session(ding, "burst")) >= args.burst,
-                 60 + 4 * args.burst, "the DingTalk burst")
-            results["burst"] = {}
-            for app, calls, key in (
-                    ("slack", [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == "DBURST"],
-                     lambda c: c.args.get("text", "")),
-                    ("dingtalk", session(ding, "burst"),
-                     lambda c: c.body["markdown"]["text"])):
-                order = [int(str(key(c)).split("burst ")[1].split()[0].strip("*_`")) for c in calls]
-                times = [c.at for c in calls]
-                results["burst"][app] = {"delivered": len(calls), "in_order": order == sorted(order),
-                                         "min_gap_s": round(gaps(times), 3),
-                                         "span_s": round(times[-1] - times[0], 1)}
+            if args.burst:
+                print(f"3. a burst of {args.burst} answers to one Slack channel and one DingTalk group ...", flush=True)
+                set_delay(stub, 0.0)
+                asyncio.run(burst(base, args.burst, ding))
+                wait(lambda: sum(1 for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == "DBURST")
+                     >= args.burst, 60 + 3 * args.burst, "the Slack burst")
+                wait(lambda: len(session(ding, "burst")) >= args.burst,
+                     60 + 4 * args.burst, "the DingTalk burst")
+                results["burst"] = {}
+                for app, calls, key in (
+                        ("slack", [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == "DBURST"],
+                         lambda c: c.args.get("text", "")),
+                        ("dingtalk", session(ding, "burst"),
+                         lambda c: c.body["markdown"]["text"])):
+                    order = [int(str(key(c)).split("burst ")[1].split()[0].strip("*_`")) for c in calls]
+                    times = [c.at for c in calls]
+                    results["burst"][app] = {"delivered": len(calls), "in_order": order == sorted(order),
+                                             "min_gap_s": round(gaps(times), 3),
+                                             "span_s": round(times[-1] - times[0], 1)}
 
-            print(f"4. ack latency with the LLM taking {args.llm_delay:.0f} s ({args.acks} events per app) ...",
-                  flush=True)
-            set_delay(stub, args.llm_delay)
-            slack_acks, ding_acks, health = asyncio.run(ack_phase(base, args.acks))
-            results["ack_ms"] = {app: {"p50": round(pct(v, 0.5), 1), "p99": round(pct(v, 0.99), 1),
-                                       "max": round(max(v) * 1000, 1), "n": len(v)}
-                                 for app, v in (("slack", slack_acks), ("dingtalk", ding_acks),
-                                                ("healthz (baseline)", health))}
+            if args.acks:
+                print(f"4. ack latency with the LLM taking {args.llm_delay:.0f} s ({args.acks} events per app) ...",
+                      flush=True)
+                set_delay(stub, args.llm_delay)
+                slack_acks, ding_acks, health = asyncio.run(ack_phase(base, args.acks))
+                results["ack_ms"] = {app: {"p50": round(pct(v, 0.5), 1), "p99": round(pct(v, 0.99), 1),
+                                           "max": round(max(v) * 1000, 1), "n": len(v)}
+                                     for app, v in (("slack", slack_acks), ("dingtalk", ding_acks),
+                                                    ("healthz (baseline)", health))}
         finally:
             for proc in (serve, stub_proc):
                 os.killpg(proc.pid, signal.SIGKILL)

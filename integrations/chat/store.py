@@ -9,7 +9,10 @@ a worker that lost its lease (it stalled past it, someone else took the message)
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Connection,
     Integer,
     MetaData,
     String,
@@ -105,13 +109,21 @@ class ChatStore:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(copilot_write=True)
+        self._lock = threading.Lock()
         metadata.create_all(self._writer)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """One write transaction. This process's writers queue on a lock rather than in SQLite's busy handler,
+        whose back-off sleeps (up to 100 ms a round) would land on the webhook's ack."""
+        with self._lock, self._writer.begin() as conn:
+            yield conn
 
     # --- inbox ----------------------------------------------------------------------------------------------
     def receive(self, incoming: Incoming, now: datetime | None = None) -> bool:
         """Store a message; False if this (platform, event id) was received before (an app retry)."""
         try:
-            with self._writer.begin() as conn:
+            with self._tx() as conn:
                 conn.execute(inbox.insert().values(
                     platform=incoming.platform, event_id=incoming.event_id, conversation=incoming.conversation,
                     payload=incoming.model_dump(mode="json"), received_at=now or _now(), state="pending", attempts=0))
@@ -134,7 +146,7 @@ class ChatStore:
                                 .order_by(inbox.c.id).limit(5)).all()
         for (row_id,) in rows:
             token = uuid.uuid4().hex
-            with self._writer.begin() as conn:
+            with self._tx() as conn:
                 got = conn.execute(update(inbox).where(inbox.c.id == row_id, free)
                                    .values(claim=token, claimed_until=now + lease, attempts=inbox.c.attempts + 1))
                 if got.rowcount == 1:
@@ -144,7 +156,7 @@ class ChatStore:
 
     def renew(self, claimed: Claimed, lease: timedelta, now: datetime | None = None) -> bool:
         """Extend the lease while the answer is still being worked on; False if it was lost."""
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             got = conn.execute(update(inbox).where(inbox.c.id == claimed.id, inbox.c.claim == claimed.token,
                                                    inbox.c.state == "pending")
                                .values(claimed_until=(now or _now()) + lease))
@@ -152,7 +164,7 @@ class ChatStore:
 
     def release(self, claimed: Claimed, until: datetime) -> None:
         """Put a message back, to be claimed again at `until` (e.g. its voice note could not be fetched yet)."""
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             conn.execute(update(inbox).where(inbox.c.id == claimed.id, inbox.c.claim == claimed.token,
                                              inbox.c.state == "pending").values(claim=None, claimed_until=until))
 
@@ -163,7 +175,7 @@ class ChatStore:
         `stored` replaces the kept copy of the message (personal data masked once it has been answered).
         """
         now = now or _now()
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             got = conn.execute(update(inbox).where(inbox.c.id == claimed.id, inbox.c.claim == claimed.token,
                                                    inbox.c.state == "pending")
                                .values(state="done", done_at=now, claimed_until=None,
@@ -181,7 +193,7 @@ class ChatStore:
         """Queue messages that answer no inbox message (a ticket notification); False if `key` was queued before."""
         now = now or _now()
         try:
-            with self._writer.begin() as conn:
+            with self._tx() as conn:
                 for i, message in enumerate(messages):
                     conn.execute(outbox.insert().values(
                         dedup_key=f"{key}:{i}", platform=platform, channel=message.channel, payload=message.payload,
@@ -205,7 +217,7 @@ class ChatStore:
         for r in rows:
             if f"{r.platform}:{r.channel}" in skip:
                 continue
-            with self._writer.begin() as conn:
+            with self._tx() as conn:
                 got = conn.execute(update(outbox).where(outbox.c.id == r.id, due)
                                    .values(claimed_until=now + lease, attempts=outbox.c.attempts + 1))
             if got.rowcount == 1:
@@ -213,18 +225,18 @@ class ChatStore:
         return claimed
 
     def sent(self, message_id: int, now: datetime | None = None) -> None:
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             conn.execute(update(outbox).where(outbox.c.id == message_id)
                          .values(state="sent", sent_at=now or _now(), claimed_until=None, last_error=None))
 
     def retry(self, message_id: int, at: datetime, error: str) -> None:
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             conn.execute(update(outbox).where(outbox.c.id == message_id)
                          .values(next_at=at, claimed_until=None, last_error=error[:500]))
 
     def dead(self, message_id: int, error: str) -> None:
         """Given up on: the channel's next reply may go."""
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             conn.execute(update(outbox).where(outbox.c.id == message_id)
                          .values(state="dead", claimed_until=None, last_error=error[:500]))
 
@@ -238,7 +250,7 @@ class ChatStore:
     # --- upkeep ---------------------------------------------------------------------------------------------
     def purge(self, before: datetime) -> int:
         """Forget answered messages and finished replies older than `before` (their ids no longer dedup)."""
-        with self._writer.begin() as conn:
+        with self._tx() as conn:
             a = conn.execute(delete(inbox).where(inbox.c.state == "done", inbox.c.received_at < before)).rowcount
             b = conn.execute(delete(outbox).where(outbox.c.state != "pending", outbox.c.created_at < before)).rowcount
         return int(a or 0) + int(b or 0)
