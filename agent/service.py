@@ -25,6 +25,7 @@ from copilot.errors import BadRequest, CopilotError
 from copilot.normalize import detect_language
 from copilot.normalize.homophones import repair_homophones
 from copilot.pii import mask_pii
+from copilot.ratelimit import UserLimiter
 from copilot.settings import Settings
 from copilot.speech.transcriber import Transcriber, Transcript
 from knowledge.search import KnowledgeBase
@@ -54,6 +55,7 @@ class CopilotService:
         self._clock = clock
         self._transcriber = transcriber
         self.directory = Directory(settings.ops_path)
+        self.limiter = UserLimiter(settings)
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
         load_checker(settings.policy_packs_dir)
         self.deps = ToolDeps(
@@ -128,6 +130,14 @@ class CopilotService:
         notes = "\n".join(f"- “{f.text}”: {f.title}. {f.advice}" for f in findings)
         prompt = render("compliance_rewrite", findings=notes, text=mask_pii(text))
         return str(self._model.invoke([HumanMessage(content=prompt)]).content)
+
+    def admit(self, user_id: str) -> User:
+        """The directory user behind an id (directory, Slack or DingTalk), with one message counted against their
+        allowance; raises UnknownUser or RateLimited. Serving edges (HTTP, console, chat apps) call it before a
+        turn, so every channel of one person shares one allowance; local commands and evals do not."""
+        user = self.directory.get(user_id)
+        self.limiter.take(user.user_id)
+        return user
 
     def knowledge(self) -> KnowledgeBase:
         """The knowledge base, built once (Chroma store, embedder; queries translated by this service's LLM)."""

@@ -177,7 +177,8 @@ def _embedded(data: Path, turns: int) -> tuple[list[float], float]:
     model and primes the prompt cache before it answers /healthz)."""
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COPILOT_")}
-    env |= {"COPILOT_DATA_DIR": str(data), "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING"}
+    env |= {"COPILOT_DATA_DIR": str(data), "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING",
+            "COPILOT_USER_PER_MINUTE": "100000"}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)], env=env,
                             cwd=str(data))
     url = f"http://127.0.0.1:{port}"
@@ -214,7 +215,8 @@ def main() -> int:
         _prepare(data)
         env = {**os.environ, "COPILOT_DATA_DIR": str(data), "COPILOT_PROVIDER": "openai",
                "COPILOT_BASE_URL": f"http://127.0.0.1:{stub_port}/v1", "COPILOT_API_KEY": "stub",
-               "COPILOT_MODEL": "stub", "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING"}
+               "COPILOT_MODEL": "stub", "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING",
+               "COPILOT_USER_PER_MINUTE": "100000"}  # four demo users carry all the load: no allowance in the way
         proc = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)],
                                 env=env, cwd=tmp)
         url = f"http://127.0.0.1:{port}"

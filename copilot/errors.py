@@ -97,6 +97,34 @@ class LLMUnavailable(CopilotError):
     default_zh = "语言模型暂时没有响应，请稍后再试。"
 
 
+class RateLimited(CopilotError):
+    """One user sent more messages than their per-minute or per-day allowance."""
+
+    status_code = 429
+    default_en = "You are sending messages faster than I can take them. Please wait a moment."
+    default_zh = "消息发送过于频繁，请稍候再试。"
+
+    def __init__(self, retry_after_s: float, *, daily: bool = False) -> None:
+        wait = max(1, round(retry_after_s))
+        en, zh = _duration(wait)
+        if daily:
+            super().__init__(en=f"You have used today's message allowance. It renews in {en}.",
+                             zh=f"今天的消息额度已用完，将在 {zh}后恢复。", detail=f"daily quota, retry {wait}s")
+        else:
+            super().__init__(en=f"You are sending messages faster than I can take them. Please try again in {en}.",
+                             zh=f"消息发送过于频繁，请在 {zh}后再试。", detail=f"per-minute limit, retry {wait}s")
+        self.retry_after_s = float(wait)
+
+
+def _duration(seconds: int) -> tuple[str, str]:
+    """A wait as people say it: seconds, minutes or hours (English, Chinese)."""
+    if seconds < 120:
+        return f"{seconds} s", f"{seconds} 秒"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min", f"{round(seconds / 60)} 分钟"
+    return f"{round(seconds / 3600)} h", f"{round(seconds / 3600)} 小时"
+
+
 class NotReady(CopilotError):
     """Setup step missing (for example the demo company was never built)."""
 

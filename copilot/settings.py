@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     console_link_hours: float = Field(24.0, gt=0, le=24 * 30, description="lifetime of chart/report links shown in "
                                                                           "the console (hours)")
 
+    # --- abuse limits -------------------------------------------------------------------------------------
+    user_per_minute: int = Field(20, ge=1, le=100_000, description="messages one user may send per minute (chat, "
+                                                                    "voice, console, Slack, DingTalk together)")
+    user_per_day: int = Field(1000, ge=1, le=10_000_000, description="messages one user may send per day")
+    rate_limit_storage: str = Field("memory://", description="where the per-user counters live (limits storage "
+                                                              "URI); e.g. redis://host:6379 to share them between "
+                                                              "service processes")
     # --- chat apps (Slack, DingTalk) ----------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-...); with the signing secret "
                                                                 "it turns on POST /slack/events")

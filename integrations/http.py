@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from agent.reply import Reply
 from agent.service import CopilotService
 from copilot import __version__
-from copilot.errors import CopilotError, Lang, user_message
+from copilot.errors import CopilotError, Lang, RateLimited, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
 from integrations.chat.routes import router as chat_router
@@ -112,7 +112,8 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:
         lang = _lang(request)
-        return JSONResponse(status_code=exc.status_code,
+        headers = {"Retry-After": str(int(exc.retry_after_s))} if isinstance(exc, RateLimited) else None
+        return JSONResponse(status_code=exc.status_code, headers=headers,
                             content={"error": exc.message(lang), "code": type(exc).__name__})
 
     @app.exception_handler(RequestValidationError)
@@ -128,14 +129,16 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         return JSONResponse(status_code=500, content={"error": user_message(exc, lang), "code": "InternalError"})
 
     @app.post("/v1/chat", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                                                            422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+                                                            422: {"model": ErrorBody}, 429: {"model": ErrorBody},
+                                                            503: {"model": ErrorBody}})
     def chat(body: ChatRequest, request: Request, service: ServiceDep) -> Reply:
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
+        service.admit(body.user_id)
         return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id)
 
     @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                                                             503: {"model": ErrorBody}})
+                                                             429: {"model": ErrorBody}, 503: {"model": ErrorBody}})
     def voice(request: Request, service: ServiceDep,
               file: Annotated[UploadFile, File(description="wav, mp3, m4a, ogg/opus, webm, flac or amr")],
               user_id: Annotated[str, Form(min_length=1, max_length=128)],
@@ -145,6 +148,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         """A voice request: transcribed (Reply.transcript), then answered like /v1/chat."""
         accept = request.headers.get("accept-language", "")
         request.state.lang = "zh" if accept.lower().startswith("zh") else "en"
+        service.admit(user_id)  # before the upload is read or transcribed
         limit = int(service.settings.max_audio_mb * 1_000_000)
         data = file.file.read(limit + 1)  # never more than the limit in memory
         reply = service.ask_voice(user_id, data, file.filename or "", file.content_type, conversation_id,

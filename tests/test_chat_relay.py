@@ -180,11 +180,12 @@ def test_answered_messages_are_kept_with_personal_data_masked(relay: ChatRelay, 
 
 
 def test_fifty_replies_to_one_channel_arrive_in_order_and_paced(
-        settings: Settings, service: CopilotService, store: ChatStore, fake_model: ScriptedChatModel) -> None:
+        settings: Settings, store: ChatStore, fake_model: ScriptedChatModel) -> None:
     app = MemoryApp(per=(20, 1.0))  # 20 per second: one every 50 ms
     app.failures = [RetryLater(0.3, "429"), RetryLater(None, "503")]
     fake_model.script = [AIMessage(content=f"reply {i}") for i in range(50)]
-    relay = ChatRelay(service, store, {"slack": app}, settings.model_copy(update={"chat_workers": 1}))
+    roomy = settings.model_copy(update={"chat_workers": 1, "user_per_minute": 100})  # 50 questions from one user
+    relay = ChatRelay(CopilotService(roomy, model=fake_model), store, {"slack": app}, roomy)
     try:
         for i in range(50):
             assert relay.submit(message(f"E{i}", text=f"question {i}"))
@@ -287,3 +288,25 @@ def test_one_conversations_messages_are_answered_one_after_another_in_order(stor
     assert store.finish(first, [], first.incoming)
     second = store.claim(lease)
     assert second is not None and second.incoming.text == "q1"
+
+
+def test_a_flooding_user_is_told_once_and_others_are_still_answered(settings: Settings, store: ChatStore,
+                                                                    fake_model: ScriptedChatModel) -> None:
+    app = MemoryApp()
+    tight = settings.model_copy(update={"user_per_minute": 3, "chat_workers": 1})
+    fake_model.script = [AIMessage(content=f"answer {c}") for c in "ABCD"]
+    relay = ChatRelay(CopilotService(tight, model=fake_model), store, {"slack": app}, tight)
+    try:
+        for i in range(10):  # demo.rep floods their DM
+            relay.submit(message(f"F{i}", text=f"question {i}"))
+        relay.submit(message("O1", user="U0DEMO002", text="hello from another rep", channel="D2"))  # rep.east.2
+        relay.start()
+        wait_for(lambda: store.counts().get("inbox_done") == 11)
+        wait_for(lambda: len(app.texts()) == 5)
+    finally:
+        relay.stop()
+    texts = app.texts()
+    assert texts.count("answer A") + texts.count("answer B") + texts.count("answer C") == 3
+    slow_down = [t for t in texts if "faster than I can take them" in t]
+    assert len(slow_down) == 1 and "try again in" in slow_down[0]  # one notice for seven refused messages
+    assert "answer D" in texts  # the other rep was answered

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from agent.reply import Reply
 from agent.service import CopilotService
-from copilot.errors import CopilotError, Lang, UnknownUser, user_message
+from copilot.errors import CopilotError, Lang, RateLimited, UnknownUser, user_message
 from copilot.normalize import detect_language
 from copilot.pii import mask_pii
 from copilot.settings import Settings
@@ -67,6 +67,7 @@ class ChatRelay:
         self._busy: set[str] = set()  # channels with a delivery in flight
         self._busy_lock = threading.Lock()
         self._senders = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat-send")
+        self._throttled: dict[str, float] = {}  # chat user -> until when they have been told to slow down
 
     # --- intake ---------------------------------------------------------------------------------------------
     def submit(self, incoming: Incoming) -> bool:
@@ -137,7 +138,7 @@ class ChatRelay:
                 log.warning("chat message %s deferred %.0fs: %s", claimed.id, wait, exc.reason)
                 self.store.release(claimed, datetime.now(UTC) + timedelta(seconds=wait))
                 return False
-            replies = self._render(platform, reply, incoming)
+            replies = [] if reply is None else self._render(platform, reply, incoming)
             stored = incoming.model_copy(update={"text": mask_pii(incoming.text)})
             done = self.store.finish(claimed, replies, stored)
             if done:
@@ -149,15 +150,16 @@ class ChatRelay:
             with self._held_lock:
                 self._held.pop(claimed.id, None)
 
-    def answer(self, incoming: Incoming, platform: Platform) -> Reply:
-        """The agent's reply to one message, or a notice in the user's language.
+    def answer(self, incoming: Incoming, platform: Platform) -> Reply | None:
+        """The agent's reply to one message, a notice in the user's language, or None (nothing to say: a flooding
+        user already told to slow down).
 
         Raises only RetryLater (a voice note the app could not hand over yet), so the message is tried again.
         """
         lang: Lang = detect_language(incoming.text) if incoming.text.strip() else "zh"
         message_id = f"{incoming.platform}:{incoming.event_id}"
         try:
-            user = self.service.directory.get(incoming.user_ref)
+            user = self.service.admit(incoming.user_ref)
             if incoming.audio is not None and not incoming.text.strip():
                 data, name, content_type = platform.fetch_audio(incoming)
                 return self.service.ask_voice(user.user_id, data, name, content_type, incoming.conversation,
@@ -172,6 +174,12 @@ class ChatRelay:
         except UnknownUser:
             log.info("unknown %s user refused", incoming.platform)
             return notice(self._stranger(incoming, lang), lang, incoming)
+        except RateLimited as exc:
+            # A flood gets one "slow down" per window, not one per message (that would flood the channel back).
+            until = self._throttled.get(incoming.user_ref, 0.0)
+            self._throttled[incoming.user_ref] = time.monotonic() + exc.retry_after_s
+            log.info("%s user over their allowance (%s)", incoming.platform, exc.detail)
+            return None if until > time.monotonic() else notice(exc.message(lang), lang, incoming)
         except CopilotError as exc:
             log.warning("chat turn failed (%s): %s", type(exc).__name__, exc.detail)
             return notice(exc.message(lang), lang, incoming)
