@@ -56,10 +56,11 @@ def system_prompt() -> str:
 
 
 def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = None,
-                intent: Callable[[str], str | None] | None = None) -> Any:
+                intent: Callable[[str], str | None] | None = None,
+                guard: Callable[[Callable[[], Any]], Any] | None = None) -> Any:
     """Compile the agent graph for a model and the registered tools. `intent` (message -> tool name or None) is
     asked on a first request the model answered in plain text that no tool's words or checks claim, that a tool
-    handed back, or whose pick the tool doubts."""
+    handed back, or whose pick the tool doubts. `guard` runs each LLM call (the service's circuit breaker)."""
     registry = {t.name: t for t in tools}
     specs = [t.openai_spec() for t in tools]
     bound = model.bind_tools(specs) if tools else model
@@ -69,7 +70,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
 
     def invoke(runnable: Any, wire: list[AnyMessage]) -> AIMessage:
         try:
-            ai = runnable.invoke(wire)
+            ai = guard(lambda: runnable.invoke(wire)) if guard else runnable.invoke(wire)
         except CopilotError:
             raise
         except Exception as exc:  # provider SDK errors: timeouts, connection, HTTP 5xx
@@ -147,7 +148,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                 texts.append(_msg(ctx, "Tool-call limit reached for this request.", "本次请求的工具调用次数已达上限。"))
                 break
             tool = registry.get(call["name"])
-            record, output = _execute(tool, call["name"], call["args"], ctx, seen)
+            record, output = execute_call(tool, call["name"], call["args"], ctx, seen)
             if type(output) is HandBack and intent is not None and not any(
                     isinstance(m, ToolMessage) for m in _current_turn(state["messages"])):
                 # The tool says the first request is not its kind; the nearest examples may name the one it is.
@@ -271,8 +272,8 @@ def _history(messages: list[AnyMessage], ctx: AgentContext) -> list[AnyMessage]:
     return [*window[:current], HumanMessage(content=text), *window[current + 1:]]
 
 
-def _execute(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentContext,
-             seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | HandBack | NeedsInfo | None]:
+def execute_call(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: AgentContext,
+                 seen: dict[str, dict[str, Any]]) -> tuple[ToolCallRecord, ToolOutput | HandBack | NeedsInfo | None]:
     """Validate and run one tool call inside the user's context; never raises."""
     req = ctx.request
     if tool is None:

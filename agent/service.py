@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import pybreaker
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -21,7 +22,7 @@ from agent.intent import IntentIndex
 from agent.reply import Reply, ToolCallRecord
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
-from copilot.errors import BadRequest, CopilotError
+from copilot.errors import BadRequest, CopilotError, LLMUnavailable
 from copilot.normalize import detect_language
 from copilot.normalize.homophones import repair_homophones
 from copilot.pii import mask_pii
@@ -56,6 +57,11 @@ class CopilotService:
         self._transcriber = transcriber
         self.directory = Directory(settings.ops_path)
         self.limiter = UserLimiter(settings)
+        # Consecutive provider failures open the circuit: turns are then answered at once in degraded mode instead
+        # of each waiting for timeouts and retries. Bad model output (CopilotError) is not a provider failure.
+        self.breaker = pybreaker.CircuitBreaker(fail_max=settings.llm_breaker_failures,
+                                                reset_timeout=settings.llm_breaker_reset_s,
+                                                exclude=[CopilotError], name="llm")
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
         load_checker(settings.policy_packs_dir)
         self.deps = ToolDeps(
@@ -91,9 +97,23 @@ class CopilotService:
                 conn = sqlite3.connect(self.settings.memory_path, check_same_thread=False)
                 saver = SqliteSaver(conn)
                 saver.setup()
-                intent = self.intent_of if self.settings.intent_fallback and self._tools else None
-                self._graph = build_graph(self._model, self._tools, checkpointer=saver, intent=intent)
+                self._graph = build_graph(self._model, self._tools, checkpointer=saver, intent=self._intent(),
+                                          guard=self.call_llm)
             return self._graph
+
+    def _intent(self) -> Callable[[str], str | None] | None:
+        return self.intent_of if self.settings.intent_fallback and self._tools else None
+
+    def call_llm(self, call: Callable[[], Any]) -> Any:
+        """One LLM call through the circuit breaker; an open circuit is LLMUnavailable at once."""
+        try:
+            return self.breaker.call(call)
+        except pybreaker.CircuitBreakerError as exc:
+            raise LLMUnavailable(detail=f"LLM circuit open ({self.breaker.fail_counter} failures)") from exc
+
+    def llm_state(self) -> str:
+        """"closed" (healthy), "open" (failing: degraded answers) or "half-open" (trying again)."""
+        return str(self.breaker.current_state)
 
     def close(self) -> None:
         """Stop the chart workers (the service's other resources close with the process)."""
@@ -129,7 +149,8 @@ class CopilotService:
         assert self._model is not None
         notes = "\n".join(f"- “{f.text}”: {f.title}. {f.advice}" for f in findings)
         prompt = render("compliance_rewrite", findings=notes, text=mask_pii(text))
-        return str(self._model.invoke([HumanMessage(content=prompt)]).content)
+        model = self._model
+        return str(self.call_llm(lambda: model.invoke([HumanMessage(content=prompt)])).content)
 
     def admit(self, user_id: str) -> User:
         """The directory user behind an id (directory, Slack or DingTalk), with one message counted against their
@@ -248,7 +269,9 @@ class CopilotService:
         assert self._model is not None
         language = "English" if target == "en" else "Simplified Chinese"
         prompt = render("translate_query", target=language, text=mask_pii(text))
-        return str(self._model.invoke([HumanMessage(content=prompt)]).content).strip().splitlines()[0][:300]
+        model = self._model
+        answer = self.call_llm(lambda: model.invoke([HumanMessage(content=prompt)]))
+        return str(answer.content).strip().splitlines()[0][:300]
 
     def validate_text(self, text: str) -> str:
         """Reject empty and oversized input before anything expensive happens."""
@@ -309,6 +332,9 @@ class CopilotService:
                 state = self.graph().invoke(turn, config=config, context=agent_ctx)
             else:
                 state = self._stream(turn, config, agent_ctx, on_event)
+        except LLMUnavailable as exc:
+            log.warning("turn degraded trace=%s user=%s: %s", ctx.trace_id, user.user_id, exc.detail)
+            return self._degraded(agent_ctx, transcript, on_event, exc)
         except CopilotError as exc:
             log.warning("turn failed trace=%s user=%s: %s (%s)", ctx.trace_id, user.user_id,
                         type(exc).__name__, exc.detail)
@@ -328,6 +354,23 @@ class CopilotService:
             conversation_id=ctx.conversation_id,
             trace_id=ctx.trace_id,
         )
+
+    def _degraded(self, agent_ctx: AgentContext, transcript: str | None,
+                  on_event: Callable[[str, dict[str, Any]], None] | None, cause: LLMUnavailable) -> Reply:
+        """The turn without the LLM: a read-only tool picked in code answers directly; otherwise LLMUnavailable,
+        saying what still works. Not stored in the conversation (the model never saw it)."""
+        from agent.degraded import NOTHING, degraded_answer
+
+        ctx = agent_ctx.request
+        answer = degraded_answer(agent_ctx, self._tools, self._intent())
+        if answer is None:
+            raise LLMUnavailable(en=NOTHING["en"], zh=NOTHING["zh"], detail=cause.detail) from cause
+        if on_event is not None:
+            for record in answer.records:
+                on_event("tool_end", record.model_dump())
+        return Reply(reply=answer.text, language=ctx.lang, tool_calls=answer.records,
+                     attachments=answer.attachments, transcript=transcript, conversation_id=ctx.conversation_id,
+                     trace_id=ctx.trace_id)
 
     def _stream(self, turn: dict[str, Any], config: dict[str, Any], agent_ctx: AgentContext,
                 on_event: Callable[[str, dict[str, Any]], None]) -> dict[str, Any]:

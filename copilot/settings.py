@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0, le=600, description="timeout of one LLM call")
     llm_max_retries: int = Field(1, ge=0, le=5, description="retries of a failed LLM call (retryable errors only)")
     max_output_tokens: int = Field(384, ge=16, le=8192)
+    llm_breaker_failures: int = Field(5, ge=1, le=100, description="consecutive failed LLM calls that open the "
+                                                                     "circuit: turns then answer at once in degraded "
+                                                                     "mode (tools picked without the LLM)")
+    llm_breaker_reset_s: float = Field(15.0, gt=0, le=600, description="seconds the circuit stays open before one "
+                                                                        "call tries the LLM again")
 
     # --- embedded model -----------------------------------------------------------------------------
     local_threads: int = Field(2, ge=1, le=64, description="CPU threads for the embedded LLM")

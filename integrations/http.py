@@ -52,6 +52,7 @@ class Health(BaseModel):
     version: str
     provider: str
     demo_ready: bool
+    llm: str = Field(description="the LLM circuit: closed (healthy), open (failing: answers are degraded), half-open")
 
 
 def _lang(request: Request) -> Lang:
@@ -158,8 +159,9 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
 
     @app.get("/healthz", response_model=Health)
     def healthz(service: ServiceDep) -> Health:
-        """Liveness: answers without touching the LLM."""
+        """Liveness: answers without touching the LLM (its circuit state is reported, not probed)."""
         return Health(status="ok", version=__version__, provider=service.settings.provider,
-                      demo_ready=service.settings.warehouse_path.exists() and service.settings.ops_path.exists())
+                      demo_ready=service.settings.warehouse_path.exists() and service.settings.ops_path.exists(),
+                      llm=service.llm_state())
 
     return app

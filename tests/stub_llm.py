@@ -1,9 +1,9 @@
 """A stand-in OpenAI-compatible LLM for process-level tests and benchmarks: answers every chat completion with a
-plain reply after a configurable delay, and counts the calls it got.
+plain reply after a configurable delay (or fails them all with HTTP 500), and counts the calls it got.
 
 Run it in its own process (`python -m tests.stub_llm PORT [DELAY_S]`) so its waiting never shares an
-interpreter with the code under test; `POST /config {"delay": s}` changes the delay, `GET /calls` tells how many
-completions were asked for (an agent run is at least one).
+interpreter with the code under test; `POST /config {"delay": s, "fail": 0|1}` changes the delay or starts an
+outage, `GET /calls` tells how many completions were asked for (an agent run is at least one).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sys
 import time
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 
-STATE: dict[str, float] = {"delay": 0.0, "calls": 0}
+STATE: dict[str, float] = {"delay": 0.0, "calls": 0, "fail": 0}
 
 
 def stub_app() -> FastAPI:
@@ -26,6 +26,8 @@ def stub_app() -> FastAPI:
         body = await request.json()
         STATE["calls"] += 1
         await asyncio.sleep(STATE["delay"])
+        if STATE["fail"]:
+            raise HTTPException(status_code=500, detail="stub outage")
         last = next((m.get("content") for m in reversed(body["messages"]) if m["role"] == "user"), "") or ""
         text = f"stub answer to: {str(last)[-60:]}"
         return {"id": "stub", "object": "chat.completion", "created": int(time.time()), "model": "stub",
@@ -35,7 +37,8 @@ def stub_app() -> FastAPI:
 
     @app.post("/config")
     async def config(request: Request) -> dict[str, float]:
-        STATE["delay"] = float((await request.json())["delay"])
+        for key, value in (await request.json()).items():  # delay (seconds), fail (1 = answer every call with 500)
+            STATE[key] = float(value)
         return STATE
 
     @app.get("/calls")

@@ -100,8 +100,12 @@ def test_real_openai_provider_down_fails_fast_and_cleanly(settings: Settings) ->
                          base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="x", llm_timeout_s=3,
                          llm_max_retries=0)
     client = TestClient(create_app(down), raise_server_exceptions=False)
+    res = client.post("/v1/chat", json={"user_id": "demo.rep", "text": "你好"})
+    assert res.status_code == 503 and res.json()["error"].startswith("语言模型暂时没有响应，请稍后再试。")
+    # A question a tool can answer without the model gets that direct answer (degraded mode), not an error.
     res = client.post("/v1/chat", json={"user_id": "demo.rep", "text": "上个月销售额"})
-    assert res.status_code == 503 and res.json()["error"] == "语言模型暂时没有响应，请稍后再试。"
+    assert res.status_code == 200 and res.json()["reply"].startswith("⚠️ 语言模型暂时不可用")
+    assert res.json()["tool_calls"][0]["name"] == "analytics_query"
 
 
 def test_service_validation_errors(service: CopilotService) -> None:
