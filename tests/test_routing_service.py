@@ -136,6 +136,7 @@ class RouteEverything(BaseChatModel):
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[tuple[str, CopilotService]]:
+    settings = settings.model_copy(update={"user_per_minute": 1000})  # load tests: one user sends dozens at once
     service = CopilotService(settings, model=RouteEverything())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
