@@ -20,6 +20,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agent.graph import AgentContext, build_graph, system_prompt
 from agent.intent import IntentIndex
 from agent.reply import Reply, ToolCallRecord
+from copilot.audit import AuditLog
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
 from copilot.errors import BadRequest, CopilotError, LLMUnavailable
@@ -81,6 +82,7 @@ class CopilotService:
         self._knowledge: KnowledgeBase | None = None
         self._intents: IntentIndex | None = None
         self._desk: TicketDesk | None = None
+        self._audit: AuditLog | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -130,6 +132,7 @@ class CopilotService:
         user waits for neither. One-shot commands skip this and draw charts in-process."""
         self.deps.charts.start()
         repair_homophones("预热")  # pinyin tables and the word dictionary, loaded once
+        self.audit().purge(self.settings.audit_retention_days)
         self.warm_up()
 
     def warm_up(self) -> None:
@@ -254,11 +257,12 @@ class CopilotService:
         return prompts
 
     def ask_voice(self, user_id: str, data: bytes, filename: str, content_type: str | None,
-                  conversation_id: str | None = None, message_id: str | None = None) -> Reply:
+                  conversation_id: str | None = None, message_id: str | None = None, channel: str = "cli") -> Reply:
         """A voice request: transcribed, then the same turn as typed text; the reply says what was heard."""
         self.directory.get(user_id)  # an unknown user is refused before any audio work
         heard = self.transcribe(data, filename, content_type)
-        reply = self.ask(user_id, heard.text, conversation_id, transcript=heard.text, message_id=message_id)
+        reply = self.ask(user_id, heard.text, conversation_id, transcript=heard.text, message_id=message_id,
+                         channel=channel)
         lead = f"🎙 我听到：“{heard.text}”" if reply.language == "zh" else f"🎙 I heard: “{heard.text}”"
         return reply.model_copy(update={"reply": f"{lead}\n\n{reply.reply}"})
 
@@ -299,17 +303,53 @@ class CopilotService:
 
     def ask(self, user_id: str, text: str, conversation_id: str | None = None,
             transcript: str | None = None, message_id: str | None = None,
-            on_event: Callable[[str, dict[str, Any]], None] | None = None) -> Reply:
-        """Run one turn for a user; raises CopilotError subclasses with user-facing messages.
+            on_event: Callable[[str, dict[str, Any]], None] | None = None, channel: str = "cli") -> Reply:
+        """Run one turn for a user; raises CopilotError subclasses with user-facing messages. Every turn, answered
+        or not, is written to the audit log (`channel` says where it came from: http, console, slack ...).
 
         `message_id` identifies the incoming message: the same id delivered again never repeats a side effect.
         `on_event` hears the turn's progress as it happens: ("tool_start", {name, args}) when the model decides on
         a tool, ("tool_end", {name, args, ok, error}) when it has run (the web console shows them as chips).
         """
+        started = time.perf_counter()
+        facts: dict[str, Any] = {"outcome": "ok"}  # filled as the turn goes: user, trace id, reply, outcome
+        try:
+            return self._turn(user_id, text, conversation_id, transcript, message_id, on_event, facts)
+        except Exception as exc:
+            facts["outcome"] = f"error:{type(exc).__name__}"
+            raise
+        finally:
+            self._audit_turn(user_id, text, channel, facts, started)
+
+    def _audit_turn(self, user_id: str, text: str, channel: str, facts: dict[str, Any], started: float) -> None:
+        user: User | None = facts.get("user")
+        reply: Reply | None = facts.get("reply")
+        try:
+            self.audit().record(
+                trace_id=facts.get("trace_id", "-"), user_id=user.user_id if user else user_id[:64],
+                role=user.role if user else "-", scope=list(user.regions) if user else [], channel=channel,
+                request=text or "", tools=[r.model_dump() for r in reply.tool_calls] if reply else [],
+                outcome=facts["outcome"], latency_ms=round((time.perf_counter() - started) * 1000))
+        except Exception:  # the turn's answer is not lost to a full disk; the failure is loud in the log
+            log.exception("audit log write failed trace=%s", facts.get("trace_id", "-"))
+
+    def audit(self) -> AuditLog:
+        """The append-only audit log, in the operational database (created on first use)."""
+        with self._lock:
+            if self._audit is None:
+                if self.settings.tickets_url is None:
+                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                self._audit = AuditLog(self.settings.tickets_db_url)
+            return self._audit
+
+    def _turn(self, user_id: str, text: str, conversation_id: str | None, transcript: str | None,
+              message_id: str | None, on_event: Callable[[str, dict[str, Any]], None] | None,
+              facts: dict[str, Any]) -> Reply:
         # Pinyin-keyboard slips of sales terms (消售额, 经消商) repaired before the model or a tool reads the text.
         text = repair_homophones(self.validate_text(text))
-        user = self.directory.get(user_id)
+        user = facts["user"] = self.directory.get(user_id)
         ctx = self.context(user, text, conversation_id, message_id)
+        facts["trace_id"] = ctx.trace_id
         started = time.perf_counter()
         agent_ctx = AgentContext(
             request=ctx,
@@ -334,7 +374,9 @@ class CopilotService:
                 state = self._stream(turn, config, agent_ctx, on_event)
         except LLMUnavailable as exc:
             log.warning("turn degraded trace=%s user=%s: %s", ctx.trace_id, user.user_id, exc.detail)
-            return self._degraded(agent_ctx, transcript, on_event, exc)
+            degraded = facts["reply"] = self._degraded(agent_ctx, transcript, on_event, exc)
+            facts["outcome"] = "degraded"
+            return degraded
         except CopilotError as exc:
             log.warning("turn failed trace=%s user=%s: %s (%s)", ctx.trace_id, user.user_id,
                         type(exc).__name__, exc.detail)
@@ -345,7 +387,7 @@ class CopilotService:
             reply_text = str(last.content) if isinstance(last, AIMessage) else ""
         log.info("turn trace=%s user=%s tools=%s steps=%d %.2fs", ctx.trace_id, user.user_id,
                  [r["name"] for r in state["records"]], state["steps"], time.perf_counter() - started)
-        return Reply(
+        reply = facts["reply"] = Reply(
             reply=reply_text,
             language=ctx.lang,
             tool_calls=[ToolCallRecord(**r) for r in state["records"]],
@@ -354,6 +396,7 @@ class CopilotService:
             conversation_id=ctx.conversation_id,
             trace_id=ctx.trace_id,
         )
+        return reply
 
     def _degraded(self, agent_ctx: AgentContext, transcript: str | None,
                   on_event: Callable[[str, dict[str, Any]], None] | None, cause: LLMUnavailable) -> Reply:

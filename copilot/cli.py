@@ -390,6 +390,7 @@ def link(
 
 
 def _add_subcommands() -> None:
+    from copilot.cli_audit import audit
     from copilot.cli_chat import dingtalk_app, slack_app
     from copilot.cli_console import console_app
     from copilot.cli_forecast import forecast_app
@@ -401,6 +402,7 @@ def _add_subcommands() -> None:
     app.add_typer(forecast_app, name="forecast")
     app.add_typer(console_app, name="console")
     app.add_typer(slack_app, name="slack")
+    app.command("audit")(audit)
     app.add_typer(dingtalk_app, name="dingtalk")
 
 

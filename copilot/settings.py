@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     user_per_minute: int = Field(20, ge=1, le=100_000, description="messages one user may send per minute (chat, "
                                                                     "voice, console, Slack, DingTalk together)")
     user_per_day: int = Field(1000, ge=1, le=10_000_000, description="messages one user may send per day")
+    audit_retention_days: float = Field(365.0, ge=1, le=3650, description="days the audit log keeps a turn "
+                                                                         "(older rows are deleted at start-up and by "
+                                                                         "`copilot audit --purge`)")
     rate_limit_storage: str = Field("memory://", description="where the per-user counters live (limits storage "
                                                               "URI); e.g. redis://host:6379 to share them between "
                                                               "service processes")

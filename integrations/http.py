@@ -136,7 +136,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
         service.admit(body.user_id)
-        return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id)
+        return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id, channel="http")
 
     @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
                                                              429: {"model": ErrorBody}, 503: {"model": ErrorBody}})
@@ -153,7 +153,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         limit = int(service.settings.max_audio_mb * 1_000_000)
         data = file.file.read(limit + 1)  # never more than the limit in memory
         reply = service.ask_voice(user_id, data, file.filename or "", file.content_type, conversation_id,
-                                  message_id)
+                                  message_id, channel="http")
         request.state.lang = reply.language
         return reply
 

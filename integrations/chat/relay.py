@@ -163,12 +163,13 @@ class ChatRelay:
             if incoming.audio is not None and not incoming.text.strip():
                 data, name, content_type = platform.fetch_audio(incoming)
                 return self.service.ask_voice(user.user_id, data, name, content_type, incoming.conversation,
-                                              message_id)
+                                              message_id, channel=incoming.platform)
             if not incoming.text.strip():
                 return notice("我能读文字和语音消息，请用文字或语音提问。" if lang == "zh" else
                               "I can read text and voice messages; please ask in words or a voice note.",
                               lang, incoming)
-            return self.service.ask(user.user_id, incoming.text, incoming.conversation, message_id=message_id)
+            return self.service.ask(user.user_id, incoming.text, incoming.conversation, message_id=message_id,
+                                    channel=incoming.platform)
         except RetryLater:
             raise
         except UnknownUser:

@@ -267,7 +267,8 @@ async def console_chat(body: ConsoleChat, request: Request, user: SessionUser, s
 
     def work() -> None:
         try:
-            reply = service.ask(user.user_id, text, body.conversation_id, message_id=body.message_id, on_event=emit)
+            reply = service.ask(user.user_id, text, body.conversation_id, message_id=body.message_id, on_event=emit,
+                                channel="console")
             emit("reply", reply_view(reply, keys, settings.data_dir, user.user_id, settings.console_link_hours))
         except Exception as exc:
             if not isinstance(exc, CopilotError):
@@ -302,7 +303,8 @@ def console_voice(request: Request, user: SessionUser, service: ServiceDep,
     settings = service.settings
     service.admit(user.user_id)
     data = file.file.read(int(settings.max_audio_mb * 1_000_000) + 1)
-    reply: Reply = service.ask_voice(user.user_id, data, file.filename or "", file.content_type, conversation_id)
+    reply: Reply = service.ask_voice(user.user_id, data, file.filename or "", file.content_type, conversation_id,
+                                     channel="console")
     request.state.lang = reply.language
     return reply_view(reply, keys_of(request), settings.data_dir, user.user_id, settings.console_link_hours)
 
