@@ -30,17 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fake_dingtalk import FakeDingTalk, message, sign, signed_callback  # noqa: E402
+from tests.fake_dingtalk import FakeDingTalk, message, signed_callback  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
+from tests.test_chat_http import SECRET as DING_SECRET  # noqa: E402
+from tests.test_chat_http import SLACK_SECRET, forged_dingtalk, forged_slack, slack_signed  # noqa: E402
 from tests.test_chat_restart import free_port, ready, start  # noqa: E402
 
-SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-DING_SECRET = "fake-app-secret-0123456789"
 SLACK_USER, DING_USER = "U0DEMO001", "DT1001"  # demo.rep in the demo directory
 
 
@@ -50,47 +49,6 @@ def slack_event(event_id: str, text: str, channel: str) -> bytes:
         "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": event_id,
         "event_time": int(time.time()), "event": {"type": "message", "channel_type": "im", "user": SLACK_USER,
                                                   "text": text, "ts": ts, "channel": channel}}).encode()
-
-
-def slack_headers(body: bytes, *, secret: str = SLACK_SECRET, at: int | None = None) -> dict[str, str]:
-    ts = str(at if at is not None else int(time.time()))
-    return {"content-type": "application/json", "x-slack-request-timestamp": ts,
-            "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
-
-
-def forged_slack(rng: random.Random, body: bytes) -> tuple[dict[str, str], bytes]:
-    now = int(time.time())
-    kind = rng.randrange(6)
-    if kind == 0:
-        return slack_headers(body, secret="not-the-signing-secret"), body
-    if kind == 1:
-        return slack_headers(body, at=now - 301 - rng.randrange(100_000)), body
-    if kind == 2:
-        return slack_headers(body, at=now + 301 + rng.randrange(100_000)), body
-    if kind == 3:  # signed, then the body was changed
-        return slack_headers(body), body.replace(b"hello", b"HELLO")
-    if kind == 4:
-        headers = slack_headers(body)
-        headers["x-slack-signature"] = headers["x-slack-signature"].replace("v0=", "v1=")
-        return headers, body
-    return {"content-type": "application/json", "x-slack-request-timestamp": str(now)}, body
-
-
-def forged_ding(rng: random.Random) -> dict[str, str]:
-    now = int(time.time() * 1000)
-    kind = rng.randrange(5)
-    ts = str(now)
-    if kind == 0:
-        return {"timestamp": ts, "sign": sign(ts, "not-the-secret")}
-    if kind == 1:
-        old = str(now - 3_600_001 - rng.randrange(10**7))
-        return {"timestamp": old, "sign": sign(old, DING_SECRET)}
-    if kind == 2:
-        ahead = str(now + 3_600_001 + rng.randrange(10**7))
-        return {"timestamp": ahead, "sign": sign(ahead, DING_SECRET)}
-    if kind == 3:
-        return {"timestamp": ts, "sign": sign(str(now - 1), DING_SECRET)}
-    return {"timestamp": ts}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -126,7 +84,7 @@ async def forged_phase(base: str, n: int) -> dict[str, int]:
                 return (await client.post(f"{base}/slack/events", content=sent, headers=headers)).status_code
             _, raw = signed_callback(message(f"hello {i}", staff_id=DING_USER, msg_id=f"forged{i}"), DING_SECRET)
             return (await client.post(f"{base}/dingtalk/callback", content=raw,
-                                      headers=forged_ding(rng))).status_code
+                                      headers=forged_dingtalk(rng, raw))).status_code
 
         for status in await asyncio.gather(*(one(i) for i in range(n))):
             codes[str(status)] = codes.get(str(status), 0) + 1
@@ -141,7 +99,7 @@ async def retried_phase(base: str, events: int, slack: FakeSlack, ding: FakeDing
                                conversation_id=f"cidRetry{i}", webhook=ding.webhook(f"retry{i}"))
 
             async def slack_once(n: int) -> None:
-                headers = slack_headers(body)
+                headers = slack_signed(body)
                 if n:
                     headers |= {"x-slack-retry-num": str(n), "x-slack-retry-reason": "http_timeout"}
                 await client.post(f"{base}/slack/events", content=body, headers=headers)
@@ -169,7 +127,7 @@ async def ack_phase(base: str, n: int) -> tuple[list[float], list[float], list[f
                 health.append(time.perf_counter() - started)
                 body = slack_event(f"EvAck{i}", f"hello ack {i}", f"DACK{i}")
                 started = time.perf_counter()
-                res = await client.post(f"{base}/slack/events", content=body, headers=slack_headers(body))
+                res = await client.post(f"{base}/slack/events", content=body, headers=slack_signed(body))
                 slack_acks.append(time.perf_counter() - started)
                 assert res.status_code == 200, res.text
                 headers, raw = signed_callback(message(f"hello ack {i}", staff_id=DING_USER, msg_id=f"ack{i}",
@@ -293,7 +251,7 @@ async def burst(base: str, n: int, ding: FakeDingTalk) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         for i in range(n):  # sent one after another, as a chat would
             body = slack_event(f"EvBurst{i}", f"hello burst {i}", "DBURST")
-            await client.post(f"{base}/slack/events", content=body, headers=slack_headers(body))
+            await client.post(f"{base}/slack/events", content=body, headers=slack_signed(body))
             headers, raw = signed_callback(message(f"hello burst {i}", staff_id=DING_USER, msg_id=f"burst{i}",
                                                    group=True, conversation_id="cidBurst",
                                                    webhook=ding.webhook("burst")), DING_SECRET)

@@ -16,10 +16,10 @@ from dingtalk_stream import AckMessage, CallbackMessage
 from agent.reply import Reply, ToolCallRecord
 from copilot.errors import BadRequest
 from copilot.settings import Settings, load_settings
-from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, RetryLater
+from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, RetryLater, retry_after
 from integrations.dingtalk import stream
 from integrations.dingtalk.callback import MalformedCallback, parse_message, verify_signature
-from integrations.dingtalk.platform import DingTalkPlatform, classify, retry_after, webhook_allowed
+from integrations.dingtalk.platform import DingTalkPlatform, classify, webhook_allowed
 from integrations.dingtalk.render import (
     MAX_TEXT,
     MAX_TITLE,

@@ -7,6 +7,7 @@ platform renders it.
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +46,22 @@ class RetryLater(Exception):
         super().__init__(reason or "retry later")
         self.seconds = seconds
         self.reason = reason
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date, against `now` in epoch seconds); None when
+    absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 class DeliveryFailed(Exception):

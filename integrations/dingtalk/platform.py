@@ -13,7 +13,6 @@ import mimetypes
 import threading
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -23,7 +22,7 @@ import httpx
 from agent.reply import Reply
 from copilot.errors import BadRequest, ConfigError
 from copilot.settings import Settings
-from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, PlatformName, RetryLater
+from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, PlatformName, RetryLater, retry_after
 from integrations.dingtalk.render import openapi_body, render_reply, webhook_body
 
 log = logging.getLogger(__name__)
@@ -54,20 +53,6 @@ def webhook_allowed(url: str, api_url: str) -> bool:
         return True
     return parts.scheme in ("http", "https") and (parts.scheme, parts.hostname, port) == (
         api.scheme, api.hostname, api_port)
-
-
-def retry_after(value: str | None, now: float) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def classify(status: int, data: dict[str, Any]) -> Outcome:

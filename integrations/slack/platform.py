@@ -13,7 +13,6 @@ import http.client
 import logging
 import re
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from time import monotonic, time
 from typing import Any
@@ -28,7 +27,7 @@ from slack_sdk.webhook import WebhookClient
 from agent.reply import Reply
 from copilot.errors import BadRequest, ConfigError
 from copilot.settings import Settings
-from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, PlatformName, RetryLater
+from integrations.chat.model import DeliveryFailed, Incoming, OutMessage, PlatformName, RetryLater, retry_after
 from integrations.slack.render import render_notice, render_reply
 
 HOOK_HOSTS = frozenset({"hooks.slack.com"})
@@ -40,19 +39,10 @@ AUDIO_DEADLINE_S = 60.0  # a whole voice-note download, however slowly it trickl
 _NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 
 
-def retry_after(headers: Mapping[str, Any] | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date); None when absent or unreadable."""
-    value = next((str(v) for k, v in (headers or {}).items() if k.lower() == "retry-after"), "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
-    except (TypeError, ValueError):
-        return None
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    """Seconds from the response's Retry-After header, if any."""
+    value = next((str(v) for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
+    return retry_after(value, time())
 
 
 def http_failure(what: str, status: int, headers: Mapping[str, Any] | None, error: str = "") -> Exception:
@@ -60,7 +50,7 @@ def http_failure(what: str, status: int, headers: Mapping[str, Any] | None, erro
     error = error if re.fullmatch(r"[a-z_]{1,60}", error) else ""  # a Slack error code, not a page of HTML
     reason = f"slack {what}: HTTP {status}" + (f" {error}" if error else "")
     if status == 429 or error in TRANSIENT_ERRORS:
-        return RetryLater(retry_after(headers), reason)
+        return RetryLater(_retry_after(headers), reason)
     if status >= 500 or status == 408:
         return RetryLater(None, reason)
     return DeliveryFailed(reason)
