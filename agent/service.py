@@ -23,7 +23,7 @@ from agent.reply import Reply, ToolCallRecord
 from copilot.audit import AuditLog
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
-from copilot.errors import BadRequest, CopilotError, LLMUnavailable
+from copilot.errors import BadRequest, CopilotError, LLMUnavailable, RateLimited, UnknownUser
 from copilot.normalize import detect_language
 from copilot.normalize.homophones import repair_homophones
 from copilot.pii import mask_pii
@@ -155,12 +155,20 @@ class CopilotService:
         model = self._model
         return str(self.call_llm(lambda: model.invoke([HumanMessage(content=prompt)])).content)
 
-    def admit(self, user_id: str) -> User:
+    def admit(self, user_id: str, text: str = "", channel: str = "cli") -> User:
         """The directory user behind an id (directory, Slack or DingTalk), with one message counted against their
-        allowance; raises UnknownUser or RateLimited. Serving edges (HTTP, console, chat apps) call it before a
-        turn, so every channel of one person shares one allowance; local commands and evals do not."""
-        user = self.directory.get(user_id)
-        self.limiter.take(user.user_id)
+        allowance; raises UnknownUser or RateLimited, and audits the refusal. Serving edges (HTTP, console, chat
+        apps) call it before a turn, so every channel of one person shares one allowance; local commands and evals
+        do not."""
+        started = time.perf_counter()
+        facts: dict[str, Any] = {}
+        try:
+            user = facts["user"] = self.directory.get(user_id)
+            self.limiter.take(user.user_id)
+        except (UnknownUser, RateLimited) as exc:
+            facts["outcome"] = f"error:{type(exc).__name__}"
+            self._audit_turn(user_id, text, channel, facts, started)
+            raise
         return user
 
     def knowledge(self) -> KnowledgeBase:

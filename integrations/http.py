@@ -135,7 +135,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     def chat(body: ChatRequest, request: Request, service: ServiceDep) -> Reply:
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
-        service.admit(body.user_id)
+        service.admit(body.user_id, body.text, "http")
         return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id, channel="http")
 
     @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
@@ -149,7 +149,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         """A voice request: transcribed (Reply.transcript), then answered like /v1/chat."""
         accept = request.headers.get("accept-language", "")
         request.state.lang = "zh" if accept.lower().startswith("zh") else "en"
-        service.admit(user_id)  # before the upload is read or transcribed
+        service.admit(user_id, "(voice)", "http")  # before the upload is read or transcribed
         limit = int(service.settings.max_audio_mb * 1_000_000)
         data = file.file.read(limit + 1)  # never more than the limit in memory
         reply = service.ask_voice(user_id, data, file.filename or "", file.content_type, conversation_id,

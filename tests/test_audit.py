@@ -105,3 +105,18 @@ def test_copilot_audit_lists_filters_and_purges(service: CopilotService, fake_mo
     rows = [json.loads(line) for line in only.stdout.splitlines() if line.strip()]
     assert [(r["user_id"], r["channel"], r["request"]) for r in rows] == [("demo.manager", "slack", "hello again")]
     assert runner.invoke(app, ["audit", "--purge"]).exit_code == 0
+
+
+def test_refusals_at_the_door_are_audited_once(settings: Settings) -> None:
+    from integrations.http import create_app
+
+    tight = settings.model_copy(update={"user_per_minute": 1})
+    service = CopilotService(tight, model=ScriptedChatModel(script=[AIMessage(content="Hi.")]))
+    with TestClient(create_app(tight, service), raise_server_exceptions=False) as client:
+        assert client.post("/v1/chat", json={"user_id": "demo.rep", "text": "hello there"}).status_code == 200
+        assert client.post("/v1/chat", json={"user_id": "demo.rep", "text": "hello again"}).status_code == 429
+        assert client.post("/v1/chat", json={"user_id": "U0NOBODY", "text": "let me in"}).status_code == 403
+    stranger, flood, answered = service.audit().query()
+    assert (answered.user_id, answered.channel, answered.outcome) == ("demo.rep", "http", "ok")
+    assert (flood.user_id, flood.request, flood.outcome) == ("demo.rep", "hello again", "error:RateLimited")
+    assert (stranger.user_id, stranger.role, stranger.outcome) == ("U0NOBODY", "-", "error:UnknownUser")

@@ -159,7 +159,7 @@ class ChatRelay:
         lang: Lang = detect_language(incoming.text) if incoming.text.strip() else "zh"
         message_id = f"{incoming.platform}:{incoming.event_id}"
         try:
-            user = self.service.admit(incoming.user_ref)
+            user = self.service.admit(incoming.user_ref, incoming.text or "(voice)", incoming.platform)
             if incoming.audio is not None and not incoming.text.strip():
                 data, name, content_type = platform.fetch_audio(incoming)
                 return self.service.ask_voice(user.user_id, data, name, content_type, incoming.conversation,

@@ -257,7 +257,7 @@ async def console_chat(body: ConsoleChat, request: Request, user: SessionUser, s
     """One turn as a stream of server-sent events: `tool_start`, `tool_end`, then `reply` (or `error`)."""
     request.state.lang = detect_language(body.text[:2000])
     text = service.validate_text(body.text)  # bad input is a 400 before any stream starts
-    service.admit(user.user_id)  # so is a flood (429)
+    service.admit(user.user_id, text, "console")  # so is a flood (429)
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
     keys, settings = keys_of(request), service.settings
@@ -301,7 +301,7 @@ def console_voice(request: Request, user: SessionUser, service: ServiceDep,
                   ) -> dict[str, Any]:
     """A recorded or uploaded voice note, answered like /v1/voice for the signed-in user."""
     settings = service.settings
-    service.admit(user.user_id)
+    service.admit(user.user_id, "(voice)", "console")
     data = file.file.read(int(settings.max_audio_mb * 1_000_000) + 1)
     reply: Reply = service.ask_voice(user.user_id, data, file.filename or "", file.content_type, conversation_id,
                                      channel="console")
