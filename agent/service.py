@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import pybreaker
+from circuitbreaker import CircuitBreaker
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -60,9 +60,10 @@ class CopilotService:
         self.limiter = UserLimiter(settings)
         # Consecutive provider failures open the circuit: turns are then answered at once in degraded mode instead
         # of each waiting for timeouts and retries. Bad model output (CopilotError) is not a provider failure.
-        self.breaker = pybreaker.CircuitBreaker(fail_max=settings.llm_breaker_failures,
-                                                reset_timeout=settings.llm_breaker_reset_s,
-                                                exclude=[CopilotError], name="llm")
+        # (circuitbreaker holds no lock during a call; pybreaker's did, which serialised every LLM call.)
+        self.breaker = CircuitBreaker(failure_threshold=settings.llm_breaker_failures,
+                                      recovery_timeout=settings.llm_breaker_reset_s, name="llm",
+                                      expected_exception=lambda kind, _exc: not issubclass(kind, CopilotError))
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
         load_checker(settings.policy_packs_dir)
         self.deps = ToolDeps(
@@ -107,15 +108,16 @@ class CopilotService:
         return self.intent_of if self.settings.intent_fallback and self._tools else None
 
     def call_llm(self, call: Callable[[], Any]) -> Any:
-        """One LLM call through the circuit breaker; an open circuit is LLMUnavailable at once."""
-        try:
-            return self.breaker.call(call)
-        except pybreaker.CircuitBreakerError as exc:
-            raise LLMUnavailable(detail=f"LLM circuit open ({self.breaker.fail_counter} failures)") from exc
+        """One LLM call through the circuit breaker; an open circuit is LLMUnavailable at once. Once the reset time
+        has passed (half-open), calls go through again: a success closes the circuit, a failure opens it anew."""
+        if self.breaker.opened:
+            raise LLMUnavailable(detail=f"LLM circuit open ({self.breaker.failure_count} failures)")
+        with self.breaker:
+            return call()
 
     def llm_state(self) -> str:
         """"closed" (healthy), "open" (failing: degraded answers) or "half-open" (trying again)."""
-        return str(self.breaker.current_state)
+        return str(self.breaker.state).replace("_", "-")
 
     def close(self) -> None:
         """Stop the chart workers (the service's other resources close with the process)."""
