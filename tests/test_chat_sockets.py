@@ -23,6 +23,7 @@ from tests.fake_dingtalk import FakeDingTalk, message
 from tests.fake_slack import FakeSlack
 from tests.fakes import ScriptedChatModel
 from tests.test_chat_http import changed
+from tests.test_chat_relay import wait_for
 
 
 class FrameServer:
@@ -91,15 +92,6 @@ class LoopThread:
         raise AssertionError("event loop thread did not stop")
 
 
-def wait_until(check: Callable[[], Any], seconds: float = 15) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
@@ -125,7 +117,7 @@ def test_slack_socket_mode_answers_through_the_relay(settings: Settings, slack: 
     try:
         handler.connect()
         slack.wait_for("chat.postMessage", timeout=15)
-        wait_until(lambda: [f for f in server.received if f.get("envelope_id") == "env-1"])
+        wait_for(lambda: [f for f in server.received if f.get("envelope_id") == "env-1"], timeout=15)
         time.sleep(0.5)
     finally:
         handler.close()
@@ -156,8 +148,8 @@ def test_dingtalk_stream_mode_answers_through_the_relay(settings: Settings) -> N
         stream = LoopThread(build_client(s, apps.relay.submit).start()).start()
         apps.relay.start()
         try:
-            wait_until(lambda: dingtalk.calls("/robot/sendBySession"))
-            wait_until(lambda: server.received)
+            wait_for(lambda: dingtalk.calls("/robot/sendBySession"), timeout=15)
+            wait_for(lambda: server.received, timeout=15)
         finally:
             stream.stop()
             apps.relay.stop()
