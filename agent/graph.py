@@ -41,6 +41,9 @@ class AgentContext:
     max_tool_calls: int
     tool_timeout_s: float
     history_messages: int
+    # Holds a side-effect call for the user's yes (tool, clean args, its preview, request) -> the reply that asks
+    # for it; None runs such calls at once (confirmations off).
+    hold: Callable[[Tool, dict[str, Any], ToolOutput, RequestContext], ToolOutput] | None = None  # type: ignore[type-arg]
 
 
 class AgentState(TypedDict):
@@ -49,6 +52,7 @@ class AgentState(TypedDict):
     records: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
     final: str | None
+    confirmation: dict[str, Any] | None  # a side-effect call of this turn waiting for the user's yes
 
 
 def system_prompt() -> str:
@@ -143,6 +147,7 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
         direct = True
         handed_back = False
         seen = {_call_key(r["name"], r["args"]): r for r in records}
+        update_confirmation: dict[str, Any] | None = None
         for call in last.tool_calls:
             if len(records) >= ctx.max_tool_calls:
                 texts.append(_msg(ctx, "Tool-call limit reached for this request.", "本次请求的工具调用次数已达上限。"))
@@ -182,6 +187,8 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
                                             name=call["name"], status="error"))
                 continue
             attachments.extend(a.model_dump() for a in output.attachments)
+            if "confirmation" in output.data:
+                update_confirmation = output.data["confirmation"]
             texts.append(output.text)
             is_direct = tool is not None and tool.direct
             direct = direct and is_direct
@@ -189,6 +196,8 @@ def build_graph(model: BaseChatModel, tools: list[Tool], checkpointer: Any = Non
             content = output.text if is_direct else json.dumps(output.data, ensure_ascii=False, default=str)
             messages.append(ToolMessage(content=content, tool_call_id=call["id"], name=call["name"]))
         update: dict[str, Any] = {"records": records, "attachments": attachments}
+        if update_confirmation is not None:
+            update["confirmation"] = update_confirmation
         failed = any(not r["ok"] for r in records[len(state["records"]):])
         if handed_back and not texts:
             update["messages"] = messages
@@ -289,9 +298,17 @@ def execute_call(tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: Ag
     if tool.side_effects and _call_key(name, clean) in seen:
         return ToolCallRecord(name=name, args=clean, ok=False,
                               error=_msg(ctx, "Already done in this request.", "本次请求中已执行过。")), None
+    hold = ctx.hold if tool.confirm is not None and not req.confirmed else None
+
+    def call() -> ToolOutput:
+        # A side effect is checked and described first (a preview writes nothing); the user's yes runs it later.
+        if hold is not None and tool.confirm is not None and (preview := tool.confirm(args, req, ctx.deps)):
+            return hold(tool, clean, preview, req)
+        return tool.run(args, req, ctx.deps)
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tool-{name}")
     try:
-        output = pool.submit(tool.run, args, req, ctx.deps).result(timeout=ctx.tool_timeout_s)
+        output = pool.submit(call).result(timeout=ctx.tool_timeout_s)
     except FutureTimeout:
         log.warning("tool %s timed out after %.0fs trace=%s", name, ctx.tool_timeout_s, req.trace_id)
         err = _msg(ctx, f"{name} took too long and was stopped.", f"{name} 执行超时，已停止。")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -16,6 +17,16 @@ class ToolCallRecord(BaseModel):
     error: str | None = None
 
 
+class Confirmation(BaseModel):
+    """A side-effect call waiting for the user's yes: clients show it with confirm / cancel buttons, which answer
+    with "yes <id>" / "no <id>" (a typed "确认" / "yes" also works)."""
+
+    id: str
+    tool: str
+    summary: str
+    expires_at: datetime
+
+
 class Reply(BaseModel):
     reply: str
     language: Literal["zh", "en"]
@@ -24,3 +35,5 @@ class Reply(BaseModel):
     transcript: str | None = None
     conversation_id: str
     trace_id: str
+    # Set when the reply asks the user to confirm a side effect (a ticket, an escalation); null otherwise.
+    confirmation: Confirmation | None = None

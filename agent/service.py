@@ -9,7 +9,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from circuitbreaker import CircuitBreaker
@@ -17,10 +18,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agent.graph import AgentContext, build_graph, system_prompt
+from agent.confirmations import Settled, holder, settle
+from agent.graph import AgentContext, build_graph, execute_call, system_prompt
 from agent.intent import IntentIndex
 from agent.reply import Reply, ToolCallRecord
 from copilot.audit import AuditLog
+from copilot.confirm import PendingActions, parse_decision
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
 from copilot.errors import BadRequest, CopilotError, LLMUnavailable, RateLimited, UnknownUser
@@ -35,7 +38,7 @@ from prompts import render
 from tools.analytics.memory import QueryMemory
 from tools.analytics.warehouse import Warehouse
 from tools.analytics_query import Analytics
-from tools.base import Attachment, Tool, ToolDeps
+from tools.base import Attachment, Tool, ToolDeps, ToolOutput
 from tools.chart_worker import ChartWorker
 from tools.compliance.model import Finding
 from tools.compliance.packs import load_checker
@@ -84,6 +87,7 @@ class CopilotService:
         self._intents: IntentIndex | None = None
         self._desk: TicketDesk | None = None
         self._audit: AuditLog | None = None
+        self._pending: PendingActions | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -352,6 +356,15 @@ class CopilotService:
                 self._audit = AuditLog(self.settings.tickets_db_url)
             return self._audit
 
+    def pending_actions(self) -> PendingActions:
+        """Side-effect calls waiting for their user's yes, in the operational database (created on first use)."""
+        with self._lock:
+            if self._pending is None:
+                if self.settings.tickets_url is None:
+                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                self._pending = PendingActions(self.settings.tickets_db_url)
+            return self._pending
+
     def _turn(self, user_id: str, text: str, conversation_id: str | None, transcript: str | None,
               message_id: str | None, on_event: Callable[[str, dict[str, Any]], None] | None,
               facts: dict[str, Any]) -> Reply:
@@ -368,15 +381,24 @@ class CopilotService:
             max_tool_calls=self.settings.max_tool_calls,
             tool_timeout_s=self.settings.tool_timeout_s,
             history_messages=self.settings.history_messages,
+            hold=holder(self.pending_actions, timedelta(minutes=self.settings.confirm_ttl_min))
+            if self.settings.confirm_side_effects else None,
         )
         config = {
             # Conversations are namespaced by user so nobody can read another user's thread by its id.
             "configurable": {"thread_id": f"{user.user_id}:{ctx.conversation_id}"},
             "recursion_limit": 2 * self.settings.max_steps + 4,
         }
+        decision = parse_decision(text) if self.settings.confirm_side_effects else None
+        if decision is not None:  # "确认" / "yes <id>": a pending side effect is carried out (or cancelled), no LLM
+            settled = settle(self.pending_actions(), *decision, ctx, self._tools,
+                             run=lambda tool, args, req: self._run_confirmed(agent_ctx, tool, args, req))
+            if settled is not None:
+                reply = facts["reply"] = self._settled_reply(settled, ctx, transcript, config, text)
+                return reply
         # Stored turns and everything the LLM sees carry personal data masked; tools read the raw text from ctx.
         turn = {"messages": [HumanMessage(content=mask_pii(text))], "steps": 0, "records": [], "attachments": [],
-                "final": None}
+                "final": None, "confirmation": None}
         try:
             if on_event is None:
                 state = self.graph().invoke(turn, config=config, context=agent_ctx)
@@ -405,8 +427,27 @@ class CopilotService:
             transcript=transcript,
             conversation_id=ctx.conversation_id,
             trace_id=ctx.trace_id,
+            confirmation=state.get("confirmation"),
         )
         return reply
+
+    def _run_confirmed(self, agent_ctx: AgentContext, tool: Tool, args: dict[str, Any],  # type: ignore[type-arg]
+                       req: RequestContext) -> tuple[ToolCallRecord, ToolOutput | None]:
+        """A confirmed side-effect call, run like any tool call (validated, timed out, errors as messages)."""
+        record, output = execute_call(tool, tool.name, args, replace(agent_ctx, request=req), {})
+        return record, output if isinstance(output, ToolOutput) else None
+
+    def _settled_reply(self, settled: Settled, ctx: RequestContext, transcript: str | None, config: dict[str, Any],
+                       text: str) -> Reply:
+        """The reply to a yes/no, also written into the conversation so later turns (and the model) know it."""
+        try:
+            self.graph().update_state(config, {"messages": [HumanMessage(content=mask_pii(text)),
+                                                            AIMessage(content=settled.text)]}, as_node="model")
+        except Exception:  # the answer stands even if the history could not be extended
+            log.exception("could not record the confirmation in the conversation trace=%s", ctx.trace_id)
+        return Reply(reply=settled.text, language=settled.lang, tool_calls=settled.records,
+                     attachments=settled.attachments, transcript=transcript, conversation_id=ctx.conversation_id,
+                     trace_id=ctx.trace_id)
 
     def _degraded(self, agent_ctx: AgentContext, transcript: str | None,
                   on_event: Callable[[str, dict[str, Any]], None] | None, cause: LLMUnavailable) -> Reply:

@@ -130,6 +130,10 @@ def ask(
         out.print(f"[dim]· {call.name}({json.dumps(call.args, ensure_ascii=False)}) {status}[/dim]")
     for attachment in reply.attachments:
         out.print(f"📎 {attachment.title}: {attachment.path or attachment.url}", markup=False)
+    if reply.confirmation is not None:
+        word = "确认" if reply.language == "zh" else "yes"
+        who = f" --user {user}" if user else ""
+        out.print(f"[dim]To go ahead: copilot ask {word}{who} -c {reply.conversation_id}[/dim]")
 
 
 @app.command()
@@ -272,7 +276,8 @@ def transcribe(
 @app.command("eval")
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="suite to run: compliance, knowledge, voice, routing, intent, "
-                                                         "analytics, answers, forecast, or all")] = "compliance",
+                                                         "analytics, answers, forecast, injection, or all")
+                     ] = "compliance",
     data: Annotated[Path | None, typer.Option(help="JSONL file of labelled cases, or for voice a folder with "
                                                    "manifest.jsonl, for forecast a history CSV (default: the "
                                                    "shipped sets)")] = None,

@@ -51,6 +51,8 @@ class RequestContext(BaseModel):
     # delivery carries the same id, so side effects (tickets) happen once per message.
     message_id: str | None = None
     trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    # The user has confirmed this call (a yes to its pending action): side-effect tools act instead of asking.
+    confirmed: bool = False
 
     def scoped_regions(self, requested: list[str] | None, known: list[str],
                        labels: Mapping[str, tuple[str, str]] | None = None) -> list[str]:

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_steps: int = Field(4, ge=1, le=20, description="LLM decisions per turn at most")
     max_tool_calls: int = Field(3, ge=1, le=20, description="tool calls per turn at most")
     tool_timeout_s: float = Field(30.0, gt=0, le=600, description="timeout of one tool call")
+    confirm_side_effects: bool = Field(True, description="side-effect tool calls (tickets, escalations, ticket "
+                                                         "changes) wait for the user's yes (a button, or 确认/yes)")
+    confirm_ttl_min: float = Field(30.0, gt=0, le=1440, description="minutes a side-effect call waits for the user's "
+                                                                  "yes before it expires unexecuted")
     chart_processes: int = Field(
         1, ge=0, le=8, description="worker processes drawing charts in `copilot serve` (0 = in the serving process, "
                                    "which then pauses other turns while a chart draws)")

@@ -82,15 +82,25 @@ def test_rep_asking_outside_scope_is_refused(real: CopilotService) -> None:
     ("ask legal to review the payment terms of the Midea contract by tomorrow noon", "legal", "legal.owner"),
 ])
 def test_requests_become_tickets_once(real: CopilotService, text: str, department: str, owner: str) -> None:
-    replies = [real.ask("demo.rep", text, message_id=f"model-{department}") for _ in range(2)]
+    # Delivered twice: one pending action, previewed with the routing it will get.
+    replies = [real.ask("demo.rep", text, conversation_id=f"c-{department}", message_id=f"model-{department}")
+               for _ in range(2)]
     for reply in replies:
         assert [c.name for c in reply.tool_calls] == ["route_request"], reply
         args = reply.tool_calls[0].args
         assert reply.tool_calls[0].ok and (args["department"], args["owner"]) == (department, owner), args
-    assert replies[0].tool_calls[0].args["new"] is True and replies[1].tool_calls[0].args["new"] is False
+        assert args["confirmation"] == "pending" and reply.confirmation is not None
+    assert replies[0].confirmation and replies[1].confirmation
+    assert replies[0].confirmation.id == replies[1].confirmation.id
+    yes = "确认" if department == "supply_chain" else "yes"
+    made = real.ask("demo.rep", yes, conversation_id=f"c-{department}")
+    assert made.tool_calls[0].ok and made.tool_calls[0].args["new"] is True, made
+    again = real.ask("demo.rep", f"{yes} {replies[0].confirmation.id}", conversation_id=f"c-{department}")
+    assert f"#{made.tool_calls[0].args['ticket']}" in again.reply
+    assert "已经执行过" in again.reply or "already done" in again.reply, again
     status = real.ask("demo.rep", "我的X200请求进展如何?" if department == "supply_chain" else
                       "what's the status of my legal request?")
-    assert f"#{replies[0].tool_calls[0].args['ticket']}" in status.reply, status
+    assert f"#{made.tool_calls[0].args['ticket']}" in status.reply, status
 
 
 def test_slow_llm_times_out_into_degraded_mode(settings: Settings) -> None:

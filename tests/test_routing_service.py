@@ -34,7 +34,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def routed(settings: Settings, fake_model: ScriptedChatModel, clock: Clock) -> CopilotService:
-    return CopilotService(settings, model=fake_model, clock=clock)
+    # Ticket mechanics through the agent; the yes-before-a-side-effect step has its own tests (test_confirm.py).
+    return CopilotService(settings.model_copy(update={"confirm_side_effects": False}), model=fake_model, clock=clock)
 
 
 @pytest.fixture
@@ -136,7 +137,8 @@ class RouteEverything(BaseChatModel):
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[tuple[str, CopilotService]]:
-    settings = settings.model_copy(update={"user_per_minute": 1000})  # load tests: one user sends dozens at once
+    # load tests: one user sends dozens at once, each creating its ticket (no confirmation step)
+    settings = settings.model_copy(update={"user_per_minute": 1000, "confirm_side_effects": False})
     service = CopilotService(settings, model=RouteEverything())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -99,6 +99,10 @@ class Tool(Generic[A]):
     args_model: type[A]
     run: Callable[[A, RequestContext, ToolDeps], ToolOutput]
     side_effects: bool = False
+    # Side effects that need the user's yes (a button or "确认"/"yes") before they happen: (args, ctx, deps) -> what
+    # the call would do (text + the arguments it would apply), checked but not done; None when this call needs no
+    # confirmation (a read, a redelivery).
+    confirm: Callable[[A, RequestContext, ToolDeps], ToolOutput | None] | None = None
     # The rendered `text` is the final reply (figures come from code, not from the LLM).
     direct: bool = True
     # (user message, arguments) pairs shown to the LLM: small models copy the shape of examples.

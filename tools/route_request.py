@@ -82,6 +82,29 @@ def route_request(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -
                       applied={"action": action, "ticket": done.id, "state": done.state.value})
 
 
+def preview(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -> ToolOutput | None:
+    """What route_request would change, checked but not written, for the user to confirm; None for reads (status,
+    metrics) and for a message that already made its ticket. Raises what the real call would (unknown department,
+    no permission...), so nobody is asked to confirm something that cannot happen."""
+    if deps.tickets is None:
+        raise NotReady(detail="ticket desk not configured")
+    desk: TicketDesk = deps.tickets()
+    text = ctx.text or " ".join(v for v in (args.department, args.object) if v)
+    action = decide_action(text, args)
+    if action in ("metrics", "status"):
+        return None
+    if action == "create":
+        planned = desk.preview(ctx.user, text, ctx.lang, ctx.message_id or ctx.trace_id,
+                               hint_department=args.department, hint_object=args.object)
+        if planned is None:
+            return None
+        body, fields = planned
+        return ToolOutput(text=body, applied={"action": "create", **fields})
+    ticket_id = _ticket_id(text, args, desk, ctx)
+    body = desk.preview_act(ctx.user, ticket_id, Action(action), _note(text), ctx.lang)
+    return ToolOutput(text=body, applied={"action": action, "ticket": ticket_id})
+
+
 def decide_action(text: str, args: RouteRequestArgs) -> str:
     """The user's words decide; the model's choice counts only when they say nothing decisive."""
     if _METRICS.search(text):
@@ -142,6 +165,7 @@ TOOL = Tool(
     args_model=RouteRequestArgs,
     run=route_request,
     side_effects=True,
+    confirm=preview,
     examples=(
         ("请供应链同事确认X200型号库存,需48小时内反馈", {"action": "create", "department": "供应链", "object": "X200"}),
         ("ask legal to review the payment terms of the Midea contract by tomorrow noon",

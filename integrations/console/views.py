@@ -66,7 +66,21 @@ def reply_view(reply: Reply, keys: ConsoleKeys, data_dir: Path, user_id: str, ho
         "transcript": reply.transcript,
         "conversation_id": reply.conversation_id,
         "trace_id": reply.trace_id,
+        # Buttons that answer the pending side effect; each sends "确认 <id>" / "取消 <id>" like a typed message.
+        "confirmation": confirm_buttons(reply),
     }
+
+
+def confirm_buttons(reply: Reply) -> dict[str, str] | None:
+    """Labels and the messages the confirm / cancel buttons send (the id makes an old button act on its own action)."""
+    c = reply.confirmation
+    if c is None:
+        return None
+    if reply.language == "zh":
+        return {"id": c.id, "yes_label": "✅ 确认", "no_label": "取消", "yes_text": f"确认 {c.id}",
+                "no_text": f"取消 {c.id}"}
+    return {"id": c.id, "yes_label": "✅ Confirm", "no_label": "Cancel", "yes_text": f"yes {c.id}",
+            "no_text": f"no {c.id}"}
 
 
 @dataclass(frozen=True)

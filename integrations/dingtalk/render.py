@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from agent.reply import Reply
 from tools.base import Attachment
@@ -171,6 +172,19 @@ def _messages(blocks: list[str], title: str, route: dict[str, Any]) -> list[dict
     return out
 
 
+def confirm_links(action_id: str, lang: str) -> str:
+    """Confirm / cancel links for a one-to-one chat: tapping one sends "确认 <id>" / "取消 <id>" as the user's own
+    message (DingTalk's dtmd sendMessage link). In groups the robot only hears @-mentions, so the reply's own
+    words ("回复“确认”…") are the way there."""
+    yes, no = ("确认", "取消") if lang == "zh" else ("yes", "no")
+    labels = ("✅ 确认", "取消") if lang == "zh" else ("✅ Confirm", "Cancel")
+
+    def link(label: str, word: str) -> str:
+        return f"[{label}](dtmd://dingtalkclient/sendMessage?content={quote(f'{word} {action_id}')})"
+
+    return f"{link(labels[0], yes)}　　{link(labels[1], no)}"
+
+
 def render_reply(reply: Reply, route: dict[str, Any]) -> list[dict[str, Any]]:
     """The reply as markdown payloads in delivery order: heard transcript, answer, attachments, tools that ran."""
     blocks = []
@@ -182,6 +196,8 @@ def render_reply(reply: Reply, route: dict[str, Any]) -> list[dict[str, Any]]:
     tools = tools_line(reply)
     if tools:
         blocks.append(tools)
+    if reply.confirmation is not None and route.get("conversation_type") != "2":
+        blocks.append(confirm_links(reply.confirmation.id, reply.language))
     title = title_of(reply.reply, "回复" if reply.language == "zh" else "Reply")
     return _messages(blocks, title, route)
 

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from copilot.settings import Settings
 from integrations.chat.model import Incoming
+from integrations.slack.render import CONFIRM_ACTIONS
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,29 @@ def incoming_from_command(command: dict[str, Any]) -> Incoming:
     )
 
 
+def incoming_from_action(body: dict[str, Any]) -> Incoming | None:
+    """A click on a confirm / cancel button: the message its value stands for ("确认 <id>"), from the clicker, in
+    the conversation of the message that carried the buttons. The action id picks the pending action, and only its
+    own user can settle it, so a button in a shared channel does nothing for anyone else."""
+    actions = [a for a in body.get("actions") or [] if a.get("action_id") in CONFIRM_ACTIONS]
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if not actions or not user or not channel:
+        return None
+    message = body.get("message") or {}
+    team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "T")
+    thread = message.get("thread_ts")
+    return Incoming(
+        platform="slack",
+        event_id=f"action:{body.get('trigger_id') or actions[0].get('action_ts') or ''}",
+        user_ref=str(user),
+        conversation=f"slack:{team}:{channel}" + (f":{thread}" if thread else ""),
+        channel=str(channel),
+        text=str(actions[0].get("value") or "")[:100],
+        route={"channel": str(channel), "thread_ts": thread, "response_url": None},
+    )
+
+
 def build_app(settings: Settings, submit: Submit, *, socket_mode: bool = False) -> App:
     """The bolt app; it makes no network call until the first event (auth.test, to know its own bot id).
 
@@ -115,6 +139,14 @@ def build_app(settings: Settings, submit: Submit, *, socket_mode: bool = False) 
 
     app.event("app_mention")(on_event)
     app.event("message")(on_event)
+
+    for action_id in CONFIRM_ACTIONS:
+        @app.action(action_id)
+        def on_action(ack: Ack, body: dict[str, Any]) -> None:
+            ack()  # Slack wants the ack within 3 s; the answer comes as a message in the thread
+            incoming = incoming_from_action(body)
+            if incoming is not None:
+                submit(incoming)
 
     @app.command("/copilot")
     def on_command(ack: Ack, command: dict[str, Any]) -> None:

@@ -185,6 +185,28 @@ def tools_context(calls: list[ToolCallRecord], lang: Lang) -> dict[str, Any] | N
     return _context(_word("tools", lang) + " · ".join(parts))
 
 
+CONFIRM_ACTIONS = ("copilot_confirm", "copilot_cancel")
+
+
+def confirm_buttons(reply: Reply) -> dict[str, Any] | None:
+    """Confirm / cancel buttons for a side effect waiting for the user's yes. A click comes back as a block action
+    whose value is the message it stands for ("确认 <id>"), so it is answered like a typed yes, for this action only."""
+    c = reply.confirmation
+    if c is None:
+        return None
+    zh = reply.language == "zh"
+    labels = (("✅ 确认", f"确认 {c.id}"), ("取消", f"取消 {c.id}")) if zh else (
+        ("✅ Confirm", f"yes {c.id}"), ("Cancel", f"no {c.id}"))
+    buttons = []
+    for action_id, (label, value) in zip(CONFIRM_ACTIONS, labels, strict=True):
+        button: dict[str, Any] = {"type": "button", "action_id": action_id, "value": value,
+                                  "text": {"type": "plain_text", "text": label}}
+        if action_id == "copilot_confirm":
+            button["style"] = "primary"
+        buttons.append(button)
+    return {"type": "actions", "block_id": f"confirm:{c.id}", "elements": buttons}
+
+
 def render_reply(reply: Reply, route: dict[str, Any]) -> list[dict[str, Any]]:
     """The reply's messages (text, tables, tools used), then one upload per chart or report file."""
     segs = segments(reply.reply)
@@ -198,6 +220,8 @@ def render_reply(reply: Reply, route: dict[str, Any]) -> list[dict[str, Any]]:
         blocks.insert(0, _context(f"🎤 {_word('heard', reply.language)}“{escape(reply.transcript)}”"))
     if (tools := tools_context(reply.tool_calls, reply.language)) is not None:
         blocks.append(tools)
+    if (buttons := confirm_buttons(reply)) is not None:
+        blocks.append(buttons)
     payloads = [_post(route, _fallback(group), group) for group in _group(blocks)]
     payloads += [_upload(a, a.path, route) for a in reply.attachments if a.path]
     return payloads

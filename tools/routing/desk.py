@@ -38,6 +38,18 @@ DIRECTORY_TTL_S = 60.0  # departments are re-read at most this often (the direct
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A checked, routed request not yet written (what the user is asked to confirm)."""
+
+    request: Request
+    now: datetime
+    values: dict[str, Any]
+    due: dict[str, datetime]
+    escalation_to: str | None
+    skipped_away: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Created:
     ticket: Ticket
     fresh: bool  # False: the same message had already created it
@@ -82,6 +94,29 @@ class TicketDesk:
     def create(self, user: User, text: str, lang: Lang, message_key: str, *, hint_department: str | None = None,
                hint_object: str | None = None) -> Created:
         """Understand the request, route it and write the ticket (once per message and department)."""
+        planned = self.plan(user, text, lang, message_key, hint_department=hint_department, hint_object=hint_object)
+        if isinstance(planned, Created):
+            return planned
+        p = planned
+        request, now = p.request, p.now
+
+        def notes(t: Ticket) -> list[Note]:
+            out: list[Note] = [(t.owner_id, "new_request", self.payload("new_request", t))]
+            if request.escalate and p.escalation_to:
+                out.append((p.escalation_to, "escalation", self.payload("escalation", t)))
+            return out
+
+        ticket, fresh = self.store.create(p.values, f"{user.user_id}:{message_key}:{p.values['department']}", now,
+                                          p.due, notes)
+        pending = self.store.pending_jobs(ticket.id)
+        body = texts.created(ticket, self.dept_name(ticket.department, lang), self.user, lang, self.tz,
+                             reminder=pending.get("reminder"), escalation_to=p.escalation_to,
+                             default_sla=request.deadline is None, away=list(p.skipped_away), fresh=fresh)
+        return Created(ticket, fresh, body)
+
+    def plan(self, user: User, text: str, lang: Lang, message_key: str, *, hint_department: str | None = None,
+             hint_object: str | None = None) -> Plan | Created:
+        """Everything `create` would write, checked but not written; or the ticket this message already made."""
         now = self.now()
         done = self.store.by_message(f"{user.user_id}:{message_key}:")
         if len(done) == 1:  # a redelivery, maybe long after: the answer is the ticket, not a new reading of the text
@@ -109,20 +144,22 @@ class TicketDesk:
                   "product_line": request.product_line, "ask": request.ask, "object": request.object,
                   "priority": request.priority, "lang": lang, "deadline": deadline,
                   "state": (State.ESCALATED if request.escalate else State.OPEN).value}
-        escalation_to = self.escalation_target(route.owner_id, user.user_id)
+        return Plan(request, now, values, due, self.escalation_target(route.owner_id, user.user_id),
+                    route.skipped_away)
 
-        def notes(t: Ticket) -> list[Note]:
-            out: list[Note] = [(t.owner_id, "new_request", self.payload("new_request", t))]
-            if request.escalate and escalation_to:
-                out.append((escalation_to, "escalation", self.payload("escalation", t)))
-            return out
-
-        ticket, fresh = self.store.create(values, f"{user.user_id}:{message_key}:{dept}", now, due, notes)
-        pending = self.store.pending_jobs(ticket.id)
-        body = texts.created(ticket, self.dept_name(dept, lang), self.user, lang, self.tz,
-                             reminder=pending.get("reminder"), escalation_to=escalation_to,
-                             default_sla=request.deadline is None, away=list(route.skipped_away), fresh=fresh)
-        return Created(ticket, fresh, body)
+    def preview(self, user: User, text: str, lang: Lang, message_key: str, *, hint_department: str | None = None,
+                hint_object: str | None = None) -> tuple[str, dict[str, Any]] | None:
+        """What creating this request would do (text, the ticket's fields), for the user to confirm; None when the
+        message already made its ticket."""
+        planned = self.plan(user, text, lang, message_key, hint_department=hint_department, hint_object=hint_object)
+        if isinstance(planned, Created):
+            return None
+        v = planned.values
+        body = texts.planned(self.dept_name(v["department"], lang), v["object"], v["ask"],
+                             texts.person(v["owner_id"], self.user, lang), v["deadline"], v["priority"],
+                             planned.request.deadline is None, planned.request.escalate, lang, self.tz)
+        return body, {"department": v["department"], "owner": v["owner_id"], "deadline": v["deadline"].isoformat(),
+                      "priority": v["priority"]}
 
     def _understand(self, text: str, now: datetime, depts: list[Department], hint_department: str | None,
                     hint_object: str | None) -> Request:
@@ -203,9 +240,10 @@ class TicketDesk:
         return self._manager_of(owner_id) or self._manager_of(requester_id)
 
     # --- act --------------------------------------------------------------------------------------------
-    def act(self, user: User, ticket_id: int, action: Action, note: str | None = None) -> Ticket:
+    def check_act(self, user: User, ticket_id: int, action: Action, note: str | None = None) -> Ticket:
+        """The ticket, if this user may do this to it now; raises the user-facing reason otherwise (writes nothing)."""
         ticket = self._visible(user, ticket_id)
-        allowed_from, target, who = TRANSITIONS[action]
+        allowed_from, _, who = TRANSITIONS[action]
         if not (self._roles(user, ticket) & who):
             raise PermissionDenied(en=_DENIED_EN[action], zh=_DENIED_ZH[action],
                                    detail=f"user={user.user_id} action={action} ticket={ticket_id}")
@@ -216,6 +254,16 @@ class TicketDesk:
         if action in (Action.ANSWER, Action.REJECT) and not (note and note.strip()):
             raise ToolInputError(en="Please include the answer (or the reason) in your message.",
                                  zh="请在消息中写明答复内容（或拒绝原因）。")
+        return ticket
+
+    def preview_act(self, user: User, ticket_id: int, action: Action, note: str | None, lang: Lang) -> str:
+        """What `act` would do, checked but not done, for the user to confirm."""
+        t = self.check_act(user, ticket_id, action, note)
+        return texts.planned_action(t, action.value, self.dept_name(t.department, lang), self.user, lang, self.tz,
+                                    note if action in (Action.ANSWER, Action.REJECT, Action.REOPEN) else None)
+
+    def act(self, user: User, ticket_id: int, action: Action, note: str | None = None) -> Ticket:
+        ticket = self.check_act(user, ticket_id, action, note)
         now = self.now()
         changes: dict[str, Any] = {}
         if action in (Action.ACKNOWLEDGE, Action.ANSWER, Action.REJECT) and ticket.first_response_at is None:
@@ -226,6 +274,7 @@ class TicketDesk:
             changes["closed_at"] = now
         if action == Action.REOPEN:
             changes.update(reopen_count=ticket.reopen_count + 1, answered_at=None)
+        target = TRANSITIONS[action][1]
         notes = self._notes_for(action, user, note)
         return self.store.transition(ticket.id, user.user_id, action, target, now, note, notes, changes,
                                      expect=ticket.state)

@@ -64,6 +64,33 @@ def created(t: Ticket, dept: str, names: Names, lang: Lang, tz: tzinfo, *, remin
     return "\n".join(lines)
 
 
+ACTION_ZH = {"acknowledge": "受理", "answer": "答复", "close": "关闭", "reject": "拒绝", "reopen": "重新打开",
+             "escalate": "升级"}
+
+
+def planned(dept: str, obj: str | None, ask: str, owner: str, deadline: datetime, priority: str, default_sla: bool,
+            escalate: bool, lang: Lang, tz: tzinfo) -> str:
+    """A request about to be created, for the user to confirm: who gets it, what, by when."""
+    if lang == "zh":
+        return "\n".join([f"将创建工单：{dept}" + (f" · {obj}" if obj else ""),
+                          f"· 事项：{ask}", f"· 负责人：{owner}",
+                          f"· 截止：{when(deadline, tz)}" + ("（未指定，按默认 SLA）" if default_sla else "")
+                          + f" · 优先级：{PRIORITY_ZH.get(priority, priority)}" + (" · 立即升级" if escalate else "")])
+    return "\n".join([f"About to create a ticket: {dept}" + (f" · {obj}" if obj else ""),
+                      f"- Ask: {ask}", f"- Owner: {owner}",
+                      f"- Due: {when(deadline, tz)}" + (" (none given: default SLA)" if default_sla else "")
+                      + f" · priority: {priority}" + (" · escalated at once" if escalate else "")])
+
+
+def planned_action(t: Ticket, action: str, dept: str, names: Names, lang: Lang, tz: tzinfo,
+                   note: str | None) -> str:
+    """A change to a ticket about to be made, for the user to confirm."""
+    line = summary_line(t, dept, names, lang, tz)
+    if lang == "zh":
+        return f"将{ACTION_ZH.get(action, action)}工单 {t.ref}：\n· {line}" + (f"\n· 内容：{note}" if note else "")
+    return f"About to {action} ticket {t.ref}:\n- {line}" + (f"\n- Note: {note}" if note else "")
+
+
 def notification(kind: str, t: Ticket, dept: str, names: Names, tz: tzinfo, note: str | None = None) -> dict[str, str]:
     """Payload of an outbox message: a title and text in the ticket's language, plus the ticket reference."""
     lang: Lang = t.lang

@@ -124,10 +124,33 @@
         box.appendChild(line);
       }
     });
+    if (view.confirmation) {
+      addConfirmButtons(box, view.confirmation);
+    }
     if (view.conversation_id) {
       sessionStorage.setItem(CONVERSATION_KEY, view.conversation_id);
     }
     messages.scrollTop = messages.scrollHeight;
+  }
+
+  // A side effect waiting for the user's yes: two buttons that send the answer as a message (used once).
+  function addConfirmButtons(box, c) {
+    const line = document.createElement("div");
+    line.className = "confirm";
+    [[c.yes_label, c.yes_text, ""], [c.no_label, c.no_text, "secondary"]].forEach(([label, text, style]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      if (style) {
+        button.className = style;
+      }
+      button.addEventListener("click", () => {
+        line.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        ask(text);
+      });
+      line.appendChild(button);
+    });
+    box.appendChild(line);
   }
 
   function showError(box, text, status) {
