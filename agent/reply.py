@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from tools.base import Attachment
 
@@ -35,5 +35,13 @@ class Reply(BaseModel):
     transcript: str | None = None
     conversation_id: str
     trace_id: str
-    # Set when the reply asks the user to confirm a side effect (a ticket, an escalation); null otherwise.
+    # Set when the reply asks the user to confirm a side effect (a ticket, an escalation); left out of the JSON
+    # otherwise, so every other reply has exactly SPEC.md's keys.
     confirmation: Confirmation | None = None
+
+    @model_serializer(mode="wrap")
+    def _spec_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("confirmation") is None:
+            data.pop("confirmation", None)
+        return data

@@ -22,6 +22,7 @@ from agent.confirmations import Settled, holder, settle
 from agent.graph import AgentContext, build_graph, execute_call, system_prompt
 from agent.intent import IntentIndex
 from agent.reply import Reply, ToolCallRecord
+from copilot.apitokens import ApiTokens
 from copilot.audit import AuditLog
 from copilot.confirm import PendingActions, parse_decision
 from copilot.context import RequestContext, User
@@ -88,6 +89,7 @@ class CopilotService:
         self._desk: TicketDesk | None = None
         self._audit: AuditLog | None = None
         self._pending: PendingActions | None = None
+        self._tokens: ApiTokens | None = None
         self._model = model
         self._tools = TOOLS if tools is None else tools
         self._graph: Any = None
@@ -355,6 +357,15 @@ class CopilotService:
                     self.settings.data_dir.mkdir(parents=True, exist_ok=True)
                 self._audit = AuditLog(self.settings.tickets_db_url)
             return self._audit
+
+    def api_tokens(self) -> ApiTokens:
+        """The HTTP API's personal tokens (hashes only), in the operational database (created on first use)."""
+        with self._lock:
+            if self._tokens is None:
+                if self.settings.tickets_url is None:
+                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+                self._tokens = ApiTokens(self.settings.tickets_db_url)
+            return self._tokens
 
     def pending_actions(self) -> PendingActions:
         """Side-effect calls waiting for their user's yes, in the operational database (created on first use)."""

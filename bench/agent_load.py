@@ -36,6 +36,8 @@ from fastapi import FastAPI, Request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.auth import admin_headers
+
 # (message, tool the stub picks, its arguments); None = a plain reply
 TURNS: tuple[tuple[str, str | None, dict[str, Any]], ...] = (
     ("上个月华东区的销售额是多少？", "analytics_query", {"metric": "revenue", "period": "上个月"}),
@@ -122,7 +124,7 @@ def _prepare(data: Path) -> None:
     store.refresh(panel, data, windows=4, spacing=6, source="warehouse")
 
 
-async def _load(url: str, conversations: int, turns: int, think: float = 0.0,
+async def _load(url: str, headers: dict[str, str], conversations: int, turns: int, think: float = 0.0,
                 by_turn: dict[str, list[float]] | None = None, name: str = "load") -> tuple[list[float], float, int]:
     """Each conversation sends its turns one after the other, pausing a random think time (exponential, mean
     `think` seconds; 0 = none) after each reply and before its first turn, as people do."""
@@ -130,8 +132,8 @@ async def _load(url: str, conversations: int, turns: int, think: float = 0.0,
     errors = 0
     rng = random.Random(7)
     users = ["demo.manager", "demo.director", "demo.rep", "demo.admin"]
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=conversations + 5)) \
-            as client:
+    async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers,
+                                 limits=httpx.Limits(max_connections=conversations + 5)) as client:
         async def conversation(i: int) -> None:
             nonlocal errors
             for t in range(turns):
@@ -184,7 +186,9 @@ def _embedded(data: Path, turns: int) -> tuple[list[float], float]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{url}/healthz", seconds=600)
-        latencies, _, errors = asyncio.run(_load(url, 1, turns, name="embedded"))  # a conversation of its own
+        # a conversation of its own
+        # a conversation of its own
+        latencies, _, errors = asyncio.run(_load(url, admin_headers(data), 1, turns, name="embedded"))
         if errors:
             raise SystemExit(f"embedded model: {errors} of {turns} turns failed")
         return latencies, _vm_hwm_mb(proc.pid)
@@ -213,6 +217,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         _prepare(data)
+        auth = admin_headers(data)
         env = {**os.environ, "COPILOT_DATA_DIR": str(data), "COPILOT_PROVIDER": "openai",
                "COPILOT_BASE_URL": f"http://127.0.0.1:{stub_port}/v1", "COPILOT_API_KEY": "stub",
                "COPILOT_MODEL": "stub", "COPILOT_TODAY": "2026-11-23", "COPILOT_LOG_LEVEL": "WARNING",
@@ -223,13 +228,13 @@ def main() -> int:
         try:
             _wait_ready(f"http://127.0.0.1:{stub_port}/stats")
             _wait_ready(f"{url}/healthz")
-            asyncio.run(_load(url, 4, len(TURNS)))  # warm: data files, fonts, run cache, code paths
+            asyncio.run(_load(url, auth, 4, len(TURNS)))  # warm: data files, fonts, run cache, code paths
             httpx.delete(f"http://127.0.0.1:{stub_port}/stats")
             health = asyncio.run(_health(url, a.conversations))
             by_turn: dict[str, list[float]] = {}
-            alone, _, _ = asyncio.run(_load(url, 1, 5 * len(TURNS), by_turn=by_turn))  # one conversation alone
-            paced, paced_wall, paced_errors = asyncio.run(_load(url, a.conversations, a.turns, a.think))
-            latencies, wall, errors = asyncio.run(_load(url, a.conversations, a.turns))
+            alone, _, _ = asyncio.run(_load(url, auth, 1, 5 * len(TURNS), by_turn=by_turn))  # one conversation alone
+            paced, paced_wall, paced_errors = asyncio.run(_load(url, auth, a.conversations, a.turns, a.think))
+            latencies, wall, errors = asyncio.run(_load(url, auth, a.conversations, a.turns))
             peak = _vm_hwm_mb(proc.pid)
             stub_calls = httpx.get(f"http://127.0.0.1:{stub_port}/stats").json()
         finally:

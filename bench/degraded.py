@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.agent_load import _prepare  # noqa: E402
+from bench.auth import admin_headers  # noqa: E402
 from tests.test_chat_restart import free_port, ready, start  # noqa: E402
 
 ASKS = [("demo.manager", "上个月华东区的销售额是多少？"), ("demo.director", "下个月华南区洗发水的销量预测?"),
@@ -63,7 +64,7 @@ def main() -> int:
         try:
             ready(f"{stub}/calls", stub_proc, 30)
             ready(f"{base}/healthz", serve)
-            with httpx.Client(timeout=120) as client:
+            with httpx.Client(timeout=120, headers=admin_headers(data)) as client:
                 for user, text in ASKS:  # warm: models, tools, the intent index
                     client.post(f"{base}/v1/chat", json={"user_id": user, "text": text})
                 print(f"outage: the stub fails every call; {args.turns} turns ...", flush=True)

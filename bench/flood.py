@@ -27,15 +27,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import admin_headers  # noqa: E402
 from tests.test_chat_restart import free_port, ready, start  # noqa: E402
 
 OTHERS = ["demo.manager", "demo.director", "demo.admin", "rep.east.2", "rep.south.1"]
 FLOODER = "demo.rep"
 
 
-async def others(base: str, seconds: float, every: float) -> list[float]:
+async def others(base: str, auth: dict[str, str], seconds: float, every: float) -> list[float]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with httpx.AsyncClient(timeout=60, headers=auth) as client:
         async def user(name: str, offset: float) -> None:
             await asyncio.sleep(offset)
             end = time.monotonic() + seconds - offset
@@ -50,10 +51,10 @@ async def others(base: str, seconds: float, every: float) -> list[float]:
     return latencies
 
 
-async def flood(base: str, count: int, seconds: float) -> dict[str, Any]:
+async def flood(base: str, auth: dict[str, str], count: int, seconds: float) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     sample: dict[str, str] = {}
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+    async with httpx.AsyncClient(timeout=60, headers=auth, limits=httpx.Limits(max_connections=200)) as client:
         async def one(i: int) -> None:
             await asyncio.sleep(i * seconds / count)
             res = await client.post(f"{base}/v1/chat", json={"user_id": FLOODER, "text": f"问题 {i}"},
@@ -85,6 +86,7 @@ def main() -> int:
         data = Path(tmp) / "data"
         print("building the demo company ...", flush=True)
         build_demo(data)
+        auth = admin_headers(data)
         stub_port, port = free_port(), free_port()
         stub = f"http://127.0.0.1:{stub_port}"
         stub_proc = start([sys.executable, "-m", "tests.stub_llm", str(stub_port), "0.3"], dict(os.environ),
@@ -99,12 +101,12 @@ def main() -> int:
             ready(f"{stub}/calls", stub_proc, 30)
             ready(f"{base}/healthz", serve)
             print(f"baseline: {len(OTHERS)} users asking every 4 s for {args.seconds:.0f} s ...", flush=True)
-            baseline = asyncio.run(others(base, args.seconds, 4.0))
+            baseline = asyncio.run(others(base, auth, args.seconds, 4.0))
             print(f"flood: the same, while {FLOODER} sends {args.flood} messages ...", flush=True)
 
             async def both() -> tuple[list[float], dict[str, Any]]:
-                lat, got = await asyncio.gather(others(base, args.seconds, 4.0),
-                                                flood(base, args.flood, args.seconds))
+                lat, got = await asyncio.gather(others(base, auth, args.seconds, 4.0),
+                                                flood(base, auth, args.flood, args.seconds))
                 return lat, got
 
             during, flooded = asyncio.run(both())

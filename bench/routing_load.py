@@ -27,6 +27,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.service import CopilotService
+from bench.auth import admin_headers
 from copilot.demo import build_demo
 from copilot.settings import load_settings
 from integrations.http import create_app
@@ -51,11 +52,12 @@ def serve(data: Path, tickets_url: str | None) -> tuple[str, uvicorn.Server, Cop
     return f"http://127.0.0.1:{port}", server, service
 
 
-def fire(base: str, calls: list[tuple[str, str, dict | None]]) -> tuple[float, list[float], list[httpx.Response]]:
+def fire(base: str, calls: list[tuple[str, str, dict | None]], headers: dict[str, str] | None = None,
+         ) -> tuple[float, list[float], list[httpx.Response]]:
     gate = threading.Barrier(len(calls))
 
     def one(call: tuple[str, str, dict | None]) -> tuple[float, httpx.Response]:
-        with httpx.Client(base_url=base, timeout=300) as http:
+        with httpx.Client(base_url=base, timeout=300, headers=headers) as http:
             gate.wait()
             t0 = time.perf_counter()
             res = http.request(call[0], call[1], json=call[2])
@@ -78,7 +80,7 @@ def run(label: str, data: Path, url: str | None, n: int) -> None:
         calls = [("POST", "/v1/tickets", {"user_id": USERS[i % 4], "text": TEXTS[i % 4], "message_id": f"b-{i}"})
                  for i in range(n)]
         calls += [("POST", "/v1/tickets", {"user_id": "demo.rep", "text": TEXTS[0], "message_id": "dup"})] * 4
-        wall, lat, responses = fire(base, calls)
+        wall, lat, responses = fire(base, calls, admin_headers(data, url))
         ids = [r.json()["ticket"]["id"] for r in responses if r.status_code in (200, 201)]
         errors = [r.status_code for r in responses if r.status_code not in (200, 201)]
         written = service.tickets().store.count()

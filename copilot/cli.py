@@ -178,6 +178,10 @@ def serve(
 
     settings = _settings()
     bind = host or settings.host
+    if settings.api_auth == "off" and not _loopback(bind):
+        err.print(f"[red]COPILOT_API_AUTH=off trusts any user_id sent to /v1/*; it is for loopback only. Use "
+                  f"tokens (copilot token issue USER) to serve on {bind}.[/red]")
+        raise typer.Exit(2)
     if settings.console_login == "picker" and not _loopback(bind):
         err.print(f"[red]The web console's user picker lets anyone act as any user; it is for loopback only. "
                   f"Set COPILOT_CONSOLE_LOGIN=token (sign-in links) or off to serve on {bind}.[/red]")
@@ -400,6 +404,7 @@ def _add_subcommands() -> None:
     from copilot.cli_console import console_app
     from copilot.cli_forecast import forecast_app
     from copilot.cli_tickets import tickets_app
+    from copilot.cli_tokens import token_app
     from copilot.cli_warehouse import warehouse_app
 
     app.add_typer(tickets_app, name="tickets")
@@ -409,6 +414,7 @@ def _add_subcommands() -> None:
     app.add_typer(slack_app, name="slack")
     app.command("audit")(audit)
     app.add_typer(dingtalk_app, name="dingtalk")
+    app.add_typer(token_app, name="token")
 
 
 _add_subcommands()

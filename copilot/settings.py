@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # --- web console ------------------------------------------------------------------------------------
+    api_auth: Literal["token", "off"] = Field(
+        "token", description="the HTTP API (/v1/*) needs a bearer token (copilot token issue USER); off = trust the "
+                             "user_id in the request, for loopback development only (serve refuses it elsewhere)")
     console_login: Literal["picker", "token", "off"] = Field(
         "picker", description="web console sign-in at /: 'picker' = choose any directory user (demo; loopback "
                               "only), 'token' = sign-in links from `copilot console token USER`, 'off' = no console")

@@ -17,14 +17,16 @@ from pydantic import BaseModel, Field
 from agent.reply import Reply
 from agent.service import CopilotService
 from copilot import __version__
+from copilot.apitokens import Unauthorized
 from copilot.errors import CopilotError, Lang, RateLimited, user_message
 from copilot.normalize import detect_language
 from copilot.settings import Settings
+from integrations.auth import acting_user
 from integrations.chat.routes import router as chat_router
 from integrations.chat.setup import build_chat_apps
 from integrations.console import routes as console
 from integrations.console.auth import ConsoleKeys, SignInRequired, console_secret
-from integrations.deps import ServiceDep
+from integrations.deps import BearerDep, ServiceDep
 from integrations.tickets_api import router as tickets_router
 from tools.routing.scheduler import SlaScheduler
 
@@ -32,7 +34,9 @@ log = logging.getLogger(__name__)
 
 
 class ChatRequest(BaseModel):
-    user_id: str = Field(..., min_length=1, max_length=128, examples=["demo.rep"])
+    user_id: str | None = Field(None, min_length=1, max_length=128, examples=["demo.rep"],
+                                description="who asks; may be left out with a token (its user), an admin's token may "
+                                            "name anyone")
     # The hard cap here only protects the parser; the product limit (COPILOT_MAX_INPUT_CHARS) gives a
     # friendlier, language-aware message.
     text: str = Field(..., max_length=1_000_000, examples=["2026年10月华东区的销售额是多少?"])
@@ -113,7 +117,8 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     @app.exception_handler(CopilotError)
     async def _copilot_error(request: Request, exc: CopilotError) -> JSONResponse:
         lang = _lang(request)
-        headers = {"Retry-After": str(int(exc.retry_after_s))} if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(int(exc.retry_after_s))} if isinstance(exc, RateLimited) else \
+            {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
         return JSONResponse(status_code=exc.status_code, headers=headers,
                             content={"error": exc.message(lang), "code": type(exc).__name__})
 
@@ -129,26 +134,30 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
         lang = _lang(request)
         return JSONResponse(status_code=500, content={"error": user_message(exc, lang), "code": "InternalError"})
 
-    @app.post("/v1/chat", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
+    @app.post("/v1/chat", response_model=Reply, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody},
+                                                            403: {"model": ErrorBody},
                                                             422: {"model": ErrorBody}, 429: {"model": ErrorBody},
                                                             503: {"model": ErrorBody}})
-    def chat(body: ChatRequest, request: Request, service: ServiceDep) -> Reply:
+    def chat(body: ChatRequest, request: Request, service: ServiceDep, creds: BearerDep) -> Reply:
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
-        service.admit(body.user_id, body.text, "http")
-        return service.ask(body.user_id, body.text, body.conversation_id, message_id=body.message_id, channel="http")
+        user_id = acting_user(service, creds, body.user_id)
+        service.admit(user_id, body.text, "http")
+        return service.ask(user_id, body.text, body.conversation_id, message_id=body.message_id, channel="http")
 
-    @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 403: {"model": ErrorBody},
+    @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody},
+                                                             403: {"model": ErrorBody},
                                                              429: {"model": ErrorBody}, 503: {"model": ErrorBody}})
-    def voice(request: Request, service: ServiceDep,
+    def voice(request: Request, service: ServiceDep, creds: BearerDep,
               file: Annotated[UploadFile, File(description="wav, mp3, m4a, ogg/opus, webm, flac or amr")],
-              user_id: Annotated[str, Form(min_length=1, max_length=128)],
+              user_id: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
               conversation_id: Annotated[str | None, Form(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")] = None,
               message_id: Annotated[str | None, Form(max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")] = None,
               ) -> Reply:
         """A voice request: transcribed (Reply.transcript), then answered like /v1/chat."""
         accept = request.headers.get("accept-language", "")
         request.state.lang = "zh" if accept.lower().startswith("zh") else "en"
+        user_id = acting_user(service, creds, user_id)
         service.admit(user_id, "(voice)", "http")  # before the upload is read or transcribed
         limit = int(service.settings.max_audio_mb * 1_000_000)
         data = file.file.read(limit + 1)  # never more than the limit in memory

@@ -50,8 +50,9 @@ def settings(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     data.mkdir()
     for name in ("warehouse.duckdb", "ops.sqlite"):
         (data / name).symlink_to(demo_dir / name)
-    # charts in-process (no worker per app); no intent index (the scripted model decides; tests that want it opt in)
-    return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False)
+    # charts in-process (no worker per app); no intent index (the scripted model decides; tests that want it opt in);
+    # the HTTP API trusts user_id (loopback): API tokens have their own tests (test_api_auth.py) with the default on
+    return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False, api_auth="off")
 
 
 @pytest.fixture

@@ -73,12 +73,23 @@ def test_token_sign_in_and_expiry(settings: Settings, service: CopilotService) -
     # The picker form cannot be used to pick a user when tokens are required.
     assert client.post("/login", data={"user_id": "demo.manager"}).status_code == 400
     link = sign_in_link(token_settings, "demo.manager", hours=1, base_url="http://testserver")
-    res = client.get(link.removeprefix("http://testserver"), follow_redirects=False)
+    # Opening the link (or a chat app's preview of it) only fills in the form; pressing Sign in uses it up.
+    for _ in range(2):
+        opened = client.get(link.removeprefix("http://testserver"), follow_redirects=False)
+        assert opened.status_code == 200 and "copilot_session" not in opened.headers.get("set-cookie", "")
+        assert 'id="link-ready"' in opened.text and link.rsplit("token=", 1)[1] in opened.text
+    res = client.post("/login", data={"token": link.rsplit("token=", 1)[1]}, follow_redirects=False)
     assert res.status_code == 303 and "copilot_session" in res.headers["set-cookie"]
     assert "demo.manager" in client.get("/").text
-    # Pasting the whole link into the form works as well.
+    # A link works once: pasting the whole link again (anywhere) is refused, with a clear reason.
     other = TestClient(client.app)
-    assert other.post("/login", data={"token": link}, follow_redirects=False).status_code == 303
+    again = other.post("/login", data={"token": link}, follow_redirects=False)
+    assert again.status_code == 401 and "already been used" in again.text
+    fresh = sign_in_link(token_settings, "demo.manager", hours=1, base_url="http://testserver")
+    assert other.post("/login", data={"token": fresh}, follow_redirects=False).status_code == 303
+    # A link without a nonce (made by hand with the key, or by an older version) is not accepted.
+    bare = ConsoleKeys(console_secret(token_settings)).issue("login", {"u": "demo.manager"}, hours=1)
+    assert TestClient(client.app).post("/login", data={"token": bare}).status_code == 401
 
     keys = ConsoleKeys(console_secret(token_settings), clock=lambda: 0.0)  # issued long ago, one hour long
     stale = keys.issue("login", {"u": "demo.manager"}, hours=1)

@@ -98,7 +98,7 @@ def _closed_port() -> int:
 def test_real_openai_provider_down_fails_fast_and_cleanly(settings: Settings) -> None:
     down = load_settings(data_dir=settings.data_dir, today=settings.today, provider="openai",
                          base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="x", llm_timeout_s=3,
-                         llm_max_retries=0)
+                         llm_max_retries=0, api_auth="off")
     client = TestClient(create_app(down), raise_server_exceptions=False)
     res = client.post("/v1/chat", json={"user_id": "demo.rep", "text": "你好"})
     assert res.status_code == 503 and res.json()["error"].startswith("语言模型暂时没有响应，请稍后再试。")

@@ -2,7 +2,8 @@
 
 Three kinds, each signed with its own salt so one can never stand in for another: a sign-in link made by an admin
 (`copilot console token USER`), the session cookie it is exchanged for, and a link to one chart or report of one
-user. The expiry travels inside the signed payload and is checked against an injectable clock.
+user. The expiry travels inside the signed payload and is checked against an injectable clock. A sign-in link also
+carries a random nonce and works once: its first use is recorded in the operational database.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Column, MetaData, String, Table, delete
+from sqlalchemy.exc import IntegrityError
 
 from copilot.errors import CopilotError
 from copilot.settings import Settings
+from tools.routing.model import UtcDateTime
+from tools.routing.store import make_engine
 
 Purpose = Literal["login", "session", "file"]
 KEY_FILE = "console.key"
@@ -91,6 +97,41 @@ class ConsoleKeys:
 def sign_in_link(settings: Settings, user_id: str, hours: float, base_url: str | None = None) -> str:
     """The link an admin hands to a user; opening it signs them in (`copilot console token`)."""
     keys = ConsoleKeys(console_secret(settings))
-    token = keys.issue("login", {"u": user_id}, hours)
+    token = keys.issue("login", {"u": user_id, "n": secrets.token_hex(12)}, hours)
     base = (base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     return f"{base}/login?token={token}"
+
+
+metadata = MetaData()
+used_links = Table(
+    "console_used_links", metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),  # kept until the link would have expired anyway
+)
+_USED = ("This sign-in link has already been used. Ask an admin for a new one (copilot console token USER).",
+         "该登录链接已经使用过，请联系管理员重新生成（copilot console token 用户）。")
+
+
+class UsedLinks:
+    """Sign-in link nonces already spent (the ops database, so several service processes agree)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url).execution_options(copilot_write=True)
+        metadata.create_all(self.engine)
+
+    def spend(self, claims: dict[str, Any]) -> None:
+        """Mark the link of these claims used; SignInRequired when it has no nonce or was used before."""
+        nonce = claims.get("n")
+        if not isinstance(nonce, str) or not 8 <= len(nonce) <= 32:
+            en, zh = _INVALID["login"]
+            raise SignInRequired(en=en, zh=zh, detail="sign-in link without a nonce")
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(delete(used_links).where(used_links.c.expires_at < now))
+                conn.execute(used_links.insert().values(nonce=nonce, used_at=now,
+                                                        expires_at=datetime.fromtimestamp(claims["exp"], UTC)))
+        except IntegrityError:
+            en, zh = _USED
+            raise SignInRequired(en=en, zh=zh, detail="sign-in link used again") from None

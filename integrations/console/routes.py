@@ -25,7 +25,7 @@ from copilot.context import User
 from copilot.errors import CopilotError, NotFound, PermissionDenied, UnknownUser, user_message
 from copilot.normalize import detect_language
 from copilot.speech.audio import SUPPORTED
-from integrations.console.auth import ConsoleKeys, SignInRequired
+from integrations.console.auth import ConsoleKeys, SignInRequired, UsedLinks
 from integrations.console.texts import UiLang, pick_lang, texts
 from integrations.console.views import health_cells, reply_view, served_file, ticket_row
 from integrations.deps import ServiceDep
@@ -101,7 +101,7 @@ def login_page(request: Request, service: ServiceDep, token: Annotated[str | Non
                ) -> Response:
     """Opening a sign-in link signs in; otherwise the form (user picker in demo mode, token field otherwise)."""
     if token:
-        return _sign_in_with_token(request, service, token)
+        return _sign_in_with_token(request, service, token, spend=False)
     notice = request.cookies.get("copilot_notice")
     response = _login_form(request, service, error=notice)
     response.delete_cookie("copilot_notice")
@@ -123,15 +123,33 @@ def login_submit(request: Request, service: ServiceDep,
     return _login_form(request, service, error=texts(ui_lang(request))["token_label"] + " ?", status=400)
 
 
-def _sign_in_with_token(request: Request, service: ServiceDep, token: str) -> Response:
+def _sign_in_with_token(request: Request, service: ServiceDep, token: str, *, spend: bool = True) -> Response:
+    """A sign-in link works once. Opening it (GET) only shows the form with the link filled in, so a chat app's
+    link preview cannot use it up; pressing Sign in (POST) spends it and signs in."""
     keys = keys_of(request)
     try:
         claims = keys.read("login", token)
         user = service.directory.get(str(claims["u"]))
+        if spend:
+            used_links(request, service).spend(claims)
     except (SignInRequired, UnknownUser) as exc:
         log.info("console sign-in refused: %s", getattr(exc, "detail", None) or type(exc).__name__)
         return _login_form(request, service, error=exc.message(ui_lang(request)), status=401)
+    if not spend:
+        response = _page(request, "login.html", None, users=[], error=None, token=token,
+                         ready=user.display_name(ui_lang(request)))
+        return response
     return _signed_in(request, service, user.user_id, service.settings.console_session_hours)
+
+
+def used_links(request: Request, service: ServiceDep) -> UsedLinks:
+    """Spent sign-in links, in the operational database (opened on first use)."""
+    found: UsedLinks | None = getattr(request.app.state, "console_used_links", None)
+    if found is None:
+        if service.settings.tickets_url is None:
+            service.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        found = request.app.state.console_used_links = UsedLinks(service.settings.tickets_db_url)
+    return found
 
 
 def _signed_in(request: Request, service: ServiceDep, user_id: str, hours: float) -> Response:

@@ -17,6 +17,8 @@ UI: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "picker_note": ("Demo mode: pick any directory user. Set COPILOT_CONSOLE_LOGIN=token for real teams.",
                     "演示模式：可选择任一目录用户。正式使用请设置 COPILOT_CONSOLE_LOGIN=token。"),
     "token_label": ("Sign-in token or link", "登录令牌或链接"),
+    "link_ready": ("Sign in as {name}: press Sign in (a sign-in link works once).",
+                   "将以 {name} 的身份登录：请点击“登录”（登录链接只能使用一次）。"),
     "token_note": ("Ask an admin for a sign-in link: copilot console token YOUR_ID",
                    "请联系管理员获取登录链接：copilot console token 您的ID"),
     "placeholder": ("Ask about sales, forecasts, compliance, tickets…  (Enter to send, Shift+Enter for a new line)",
