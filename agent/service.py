@@ -28,6 +28,7 @@ from copilot.confirm import PendingActions, parse_decision
 from copilot.context import RequestContext, User
 from copilot.directory import Directory
 from copilot.errors import BadRequest, CopilotError, LLMUnavailable, RateLimited, UnknownUser
+from copilot.links import restrict_links, url_host
 from copilot.normalize import detect_language
 from copilot.normalize.homophones import repair_homophones
 from copilot.pii import mask_pii
@@ -330,12 +331,23 @@ class CopilotService:
         started = time.perf_counter()
         facts: dict[str, Any] = {"outcome": "ok"}  # filled as the turn goes: user, trace id, reply, outcome
         try:
-            return self._turn(user_id, text, conversation_id, transcript, message_id, on_event, facts)
+            return self._outbound(self._turn(user_id, text, conversation_id, transcript, message_id, on_event, facts))
         except Exception as exc:
             facts["outcome"] = f"error:{type(exc).__name__}"
             raise
         finally:
             self._audit_turn(user_id, text, channel, facts, started)
+
+    def _outbound(self, reply: Reply) -> Reply:
+        """Links and images only to allowlisted hosts (COPILOT_LINK_ALLOWLIST): whatever a poisoned document or a
+        prompt injection made the model write, no URL carries data out of the reply."""
+        checked = restrict_links(reply.reply, self.settings.link_allowlist)
+        if not checked.removed:
+            return reply
+        hosts = sorted({url_host(u) or "?" for u in checked.removed})  # hosts only: a URL may carry the data
+        log.warning("removed %d link(s) to non-allowlisted hosts %s trace=%s", len(checked.removed), hosts,
+                    reply.trace_id)
+        return reply.model_copy(update={"reply": checked.text})
 
     def _audit_turn(self, user_id: str, text: str, channel: str, facts: dict[str, Any], started: float) -> None:
         user: User | None = facts.get("user")

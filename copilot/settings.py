@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, BeforeValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from copilot.errors import ConfigError
+from copilot.links import split_allowlist
 
 
 def _default_home() -> Path:
@@ -184,6 +185,12 @@ class Settings(BaseSettings):
                                                                           "to drop app retries (hours, >= 10 min)")
     chat_send_attempts: int = Field(8, ge=1, le=50, description="delivery attempts of one reply before it is given "
                                                                 "up (backoff doubles, capped at 5 minutes)")
+    # --- outbound links ----------------------------------------------------------------------------------
+    link_allowlist: Annotated[list[str], NoDecode, BeforeValidator(split_allowlist)] = Field(
+        default_factory=list, description="hosts that links and images in replies may point to, comma-separated "
+                                          "(a host also allows its subdomains); any other URL is taken out of the "
+                                          "reply, so an injected instruction cannot send data out through one. "
+                                          "Empty = no outside links at all")
 
     @model_validator(mode="after")
     def _check_provider(self) -> Settings:
