@@ -11,7 +11,11 @@ import pytest
 from agent.service import CopilotService
 from copilot.demo import build_demo
 from copilot.settings import Settings, load_settings
-from tests.fakes import ScriptedChatModel
+from knowledge.search import KnowledgeBase
+from tests.fakes import FakeEmbedder, ScriptedChatModel
+
+# Every log record of the session is scanned for personal data and secrets at the end (tests/logscan.py).
+pytest_plugins = ["tests.logscan"]
 
 TODAY = date(2026, 11, 23)
 FORECAST_SKUS = ("SH-101", "SH-102", "BW-201", "X200")
@@ -40,6 +44,21 @@ def forecast_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     folder = tmp_path_factory.mktemp("forecast-data")
     store.refresh(panel, folder, windows=4, spacing=6, source="warehouse")
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The demo knowledge base (68 documents, 12 restricted) with the fake embedder, ingested once per session."""
+    from knowledge.factory import DEMO_CORPUS
+    from knowledge.ingest import ingest
+    from knowledge.store import ChunkStore
+
+    embedder = FakeEmbedder()
+    kb = KnowledgeBase(ChunkStore(path=tmp_path_factory.mktemp("demo_kb") / "kb", embedder_name=embedder.name),
+                       embedder)
+    report = ingest([DEMO_CORPUS], kb.store, kb.embedder)
+    assert len(report.added) >= 60 and not report.skipped
+    return kb
 
 
 @pytest.fixture

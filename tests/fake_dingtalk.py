@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.logscan import register_secret
+
 ROBOT_USER_ID = "$:LWCP_v1:$robotBotUser0001"
 _ids = itertools.count(1)
 
@@ -72,6 +74,9 @@ class FakeDingTalk:
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     _token_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
+
+    def __post_init__(self) -> None:
+        register_secret(self.app_secret)  # never in a log (tests/logscan.py)
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -158,6 +163,7 @@ class FakeDingTalk:
             if (body.get("appKey"), body.get("appSecret")) != (self.app_key, self.app_secret):
                 return 400, {"code": "invalidClientIdOrSecret", "message": "无效的clientId或clientSecret"}
             token = f"fake-token-{next(self._token_counter)}"  # fake-token-1, -2, ... in order
+            register_secret(token)  # an access token must never reach a log (tests/logscan.py)
             with self._lock:
                 self._tokens.add(token)
             return 200, {"accessToken": token, "expireIn": self.token_ttl}

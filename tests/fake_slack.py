@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.logscan import register_secret
+
 _JSON_FIELDS = ("blocks", "attachments", "files", "metadata")
 
 
@@ -93,6 +95,8 @@ class FakeSlack:
     def __init__(self, token: str = "xoxb-fake-bot", app_token: str = "xapp-fake-app") -> None:
         self.token = token
         self.app_token = app_token
+        register_secret(token)  # neither may ever reach a log (tests/logscan.py)
+        register_secret(app_token)
         self.files: dict[str, Uploaded] = {}
         self._calls: list[Call] = []
         self._scripts: dict[str, list[_Script]] = {}

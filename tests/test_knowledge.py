@@ -13,7 +13,6 @@ from copilot.directory import Directory
 from copilot.settings import Settings
 from knowledge.chunking import chunk_text
 from knowledge.documents import Acl
-from knowledge.factory import DEMO_CORPUS
 from knowledge.ingest import ingest, prune_missing, remove
 from knowledge.parsers import MAX_FILE_BYTES, UnreadableFile, read_file
 from knowledge.search import KnowledgeBase
@@ -130,14 +129,6 @@ def test_removed_and_deleted_files_leave_the_store(tmp_path: Path) -> None:
 
 
 # ---- ACLs and search ----------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    kb = make_kb(tmp_path_factory.mktemp("demo_kb"))
-    report = ingest([DEMO_CORPUS], kb.store, kb.embedder)
-    assert len(report.added) >= 60 and not report.skipped
-    return kb
-
 
 def test_acl_semantics() -> None:
     east_manager = REP.model_copy(update={"role": "manager"})
