@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import sqlalchemy as sa
+
 from copilot.context import RequestContext
-from copilot.errors import Redirect, ToolInputError
-from tools.analytics import chart, render
+from copilot.errors import PermissionDenied, Redirect, ToolInputError
+from tools.analytics import chart, render, semantic
 from tools.analytics.memory import QueryMemory
 from tools.analytics.query import Query, Windows, compile_query, rows_from, windows
 from tools.analytics.semantic import TIME_GRAINS
@@ -49,6 +51,7 @@ def analytics_query(args: AnalyticsArgs, ctx: RequestContext, deps: ToolDeps) ->
     lookup = _lookup(wh, deps)
     previous = an.memory.get(ctx.user.user_id, ctx.conversation_id)
     query, defaults = understand(args, ctx, lookup, previous)
+    _check_members_in_scope(query, ctx, wh, deps, lookup)
     src = query.source
     first, last = wh.coverage(src.name, src.date, src.from_clause)
     _check_period(query, ctx, first, last)
@@ -76,6 +79,32 @@ def _lookup(wh: Warehouse, deps: ToolDeps) -> Any:
             return [Member(m.code, m.name_zh, m.name_en, (*m.aliases, m.code)) for m in wh.members(kind)]
         return wh.members(kind)
     return lookup
+
+
+def _check_members_in_scope(query: Query, ctx: RequestContext, wh: Warehouse, deps: ToolDeps, lookup: Any) -> None:
+    """A customer or rep outside the asker's regions is refused like a region, not answered with a scope-filtered
+    zero ("Midea Group won ¥0") that a rep could mistake for the whole."""
+    if ctx.user.all_regions:
+        return
+    outside: list[tuple[str, str]] = []
+    if code := query.filters.get("customer"):
+        stmt = sa.select(semantic.dim_customer.c.region_code).where(
+            semantic.dim_customer.c.customer_id == sa.literal(code))
+        if not {r for (r,) in wh.run(stmt)} <= set(ctx.user.regions):
+            outside.append(_names(lookup("customer"), code))
+    if code := query.filters.get("rep"):
+        rep = deps.directory.get(code)
+        if rep.all_regions or not set(rep.regions) <= set(ctx.user.regions):
+            outside.append((rep.name_zh, rep.name_en))
+    if outside:
+        raise PermissionDenied(en=f"Your data scope does not include: {', '.join(en for _, en in outside)}.",
+                               zh=f"您的数据权限不包含：{'、'.join(zh for zh, _ in outside)}。",
+                               detail=f"user={ctx.user.user_id} filters={query.filters}")
+
+
+def _names(members: list[Member], code: str) -> tuple[str, str]:
+    found = next((m for m in members if m.code == code), None)
+    return (found.name_zh, found.name_en) if found else (code, code)
 
 
 # What query_forecast predicts: a question about these in a period that has not started asks for a forecast.

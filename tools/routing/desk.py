@@ -226,8 +226,11 @@ class TicketDesk:
         if user.user_id == ticket.owner_id:
             roles.add("owner")
         managers = {self._manager_of(ticket.owner_id), self._manager_of(ticket.requester_id)}
-        if user.role == "admin" or user.user_id in managers or (
-                user.role == "manager" and user.department == ticket.department):
+        # Admins and the department's managers oversee the tickets of their own regions only (the scope rule of
+        # every data tool); the owner's and requester's direct managers always do.
+        in_scope = user.all_regions or ticket.region is None or ticket.region in user.regions
+        if user.user_id in managers or (in_scope and (
+                user.role == "admin" or (user.role == "manager" and user.department == ticket.department))):
             roles.add("manager")
         return roles
 
