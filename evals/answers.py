@@ -147,6 +147,9 @@ def run(service: CopilotService, items: list[dict[str, Any]], seen: list[dict[st
         with counting() as spent:
             try:
                 reply = service.ask(item["user"], item["text"], message_id=f"eval-{item['id']}-{time.time_ns()}")
+                if reply.confirmation is not None:  # a side effect waits for the user's yes: give it, as users do
+                    yes = "确认" if reply.language == "zh" else "yes"
+                    reply = service.ask(item["user"], yes, reply.conversation_id)
                 text = reply.reply
                 ok = [c for c in reply.tool_calls if c.ok]
                 why = "" if any(c.name == item["tool"] for c in ok) else \

@@ -158,3 +158,14 @@ def test_confirmation_over_http_and_in_the_audit_log(settings: Settings, routed:
     [latest, first] = routed.audit().query(user_id="demo.rep", tool="route_request", limit=2)
     assert first.tools[0]["args"]["confirmation"] == "pending"
     assert latest.tools[0]["ok"] and latest.tools[0]["args"]["new"] is True
+
+
+@pytest.mark.parametrize("text", ["帮我总结一下上面的要点", "summarise the points above", "谢谢，还有别的吗"])
+def test_a_message_that_asks_no_one_makes_no_ticket(routed: CopilotService, fake_model: ScriptedChatModel,
+                                                   text: str) -> None:
+    # The model picked route_request with a department of its own (seen after a search showed a planted passage).
+    fake_model.script = [tool_call("route_request", action="create", department="sales", object="ZX-200"),
+                         AIMessage(content="好的。")]
+    reply = routed.ask("demo.rep", text, conversation_id="c11")
+    assert reply.confirmation is None and reply.tool_calls == [] and reply.reply == "好的。"
+    assert routed.pending_actions().find("demo.rep", "c11") is None and count(routed) == 0

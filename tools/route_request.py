@@ -13,11 +13,12 @@ from typing import Literal
 from pydantic import Field
 
 from copilot.context import RequestContext
-from copilot.errors import NeedsInfo, NotReady
+from copilot.errors import HandBack, NeedsInfo, NotReady
 from tools.base import Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.routing.desk import TICKET_REF, TicketDesk
 from tools.routing.metrics import HealthRow
 from tools.routing.model import Action
+from tools.routing.understand import asks_someone
 
 METRICS_DAYS = 90
 ActionArg = Literal["create", "status", "acknowledge", "answer", "close", "reject", "reopen", "escalate", "metrics"]
@@ -70,6 +71,7 @@ def route_request(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -
         return ToolOutput(text=desk.describe(found, ctx.lang), data={"tickets": [t.id for t in found]},
                           applied={"action": "status", "tickets": [t.id for t in found]})
     if action == "create":
+        _refuse_non_requests(text, desk)
         made = desk.create(ctx.user, text, ctx.lang, ctx.message_id or ctx.trace_id,
                            hint_department=args.department, hint_object=args.object)
         t = made.ticket
@@ -94,6 +96,7 @@ def preview(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -> Tool
     if action in ("metrics", "status"):
         return None
     if action == "create":
+        _refuse_non_requests(text, desk)
         planned = desk.preview(ctx.user, text, ctx.lang, ctx.message_id or ctx.trace_id,
                                hint_department=args.department, hint_object=args.object)
         if planned is None:
@@ -103,6 +106,12 @@ def preview(args: RouteRequestArgs, ctx: RequestContext, deps: ToolDeps) -> Tool
     ticket_id = _ticket_id(text, args, desk, ctx)
     body = desk.preview_act(ctx.user, ticket_id, Action(action), _note(text), ctx.lang)
     return ToolOutput(text=body, applied={"action": action, "ticket": ticket_id})
+
+
+def _refuse_non_requests(text: str, desk: TicketDesk) -> None:
+    """A message that asks nobody for anything is handed back, whatever department the model filled in."""
+    if not asks_someone(text, desk.departments()):
+        raise HandBack(detail="route_request: the message asks no one for anything")
 
 
 def decide_action(text: str, args: RouteRequestArgs) -> str:

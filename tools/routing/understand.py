@@ -130,6 +130,19 @@ def understand(text: str, now: datetime, depts: list[Department], warehouse: duc
     )
 
 
+# Words of asking someone else for something: without one of these, and with no department or topic named, a
+# message is not a request ("帮我总结一下上面的要点" is for the copilot itself, whatever the model picked).
+_ASKING = re.compile(r"请|让|麻烦|叫|找|联系|通知|催|转给|转交|提交|发起|工单|反馈|答复|回复|确认|审核|审批|核实|"
+                     r"\b(?:ask|have|get|tell|request|ticket|confirm|review|approve|check with|follow up|"
+                     r"send .{1,30} to)\b", re.IGNORECASE)
+
+
+def asks_someone(text: str, depts: list[Department]) -> bool:
+    """The message itself names a department or topic, or asks someone for something; the model's pick of
+    route_request for anything else (a summary, small talk after a search) is not a request."""
+    return bool(departments_in(text, depts) or _addressed(text) or _by_topic(text) or _ASKING.search(text))
+
+
 def departments_in(text: str, depts: list[Department]) -> list[str]:
     """Departments the message names, in order of appearance (directory names and their synonyms)."""
     lowered = text.lower()
