@@ -15,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 
 from copilot.errors import ConfigError, CopilotError, user_message
 from copilot.logs import configure_logging
-from copilot.settings import Settings, load_settings
+from copilot.settings import Settings, is_loopback, load_settings
 
 app = typer.Typer(help="Sales Copilot: a self-hosted AI copilot for sales teams (中文 / English).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -178,26 +178,15 @@ def serve(
 
     settings = _settings()
     bind = host or settings.host
-    if settings.api_auth == "off" and not _loopback(bind):
+    if settings.api_auth == "off" and not is_loopback(bind):
         err.print(f"[red]COPILOT_API_AUTH=off trusts any user_id sent to /v1/*; it is for loopback only. Use "
                   f"tokens (copilot token issue USER) to serve on {bind}.[/red]")
         raise typer.Exit(2)
-    if settings.console_login == "picker" and not _loopback(bind):
+    if settings.console_login == "picker" and not is_loopback(bind):
         err.print(f"[red]The web console's user picker lets anyone act as any user; it is for loopback only. "
                   f"Set COPILOT_CONSOLE_LOGIN=token (sign-in links) or off to serve on {bind}.[/red]")
         raise typer.Exit(2)
     uvicorn.run(create_app(settings), host=bind, port=port or settings.port, log_level=settings.log_level.lower())
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @app.command()

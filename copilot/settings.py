@@ -134,9 +134,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # --- web console ------------------------------------------------------------------------------------
-    api_auth: Literal["token", "off"] = Field(
-        "token", description="the HTTP API (/v1/*) needs a bearer token (copilot token issue USER); off = trust the "
-                             "user_id in the request, for loopback development only (serve refuses it elsewhere)")
+    api_auth: Literal["auto", "token", "off"] = Field(
+        "auto", description="who may call the HTTP API (/v1/*): token = a bearer token always (copilot token issue "
+                            "USER); auto = a token unless the caller is this machine, directly (loopback address, no "
+                            "proxy headers), which may name any user_id as in the demo; off = user_id is trusted, "
+                            "for loopback development only (serve refuses it elsewhere)")
     console_login: Literal["picker", "token", "off"] = Field(
         "picker", description="web console sign-in at /: 'picker' = choose any directory user (demo; loopback "
                               "only), 'token' = sign-in links from `copilot console token USER`, 'off' = no console")
@@ -271,3 +273,15 @@ def load_settings(**overrides: object) -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+def is_loopback(host: str) -> bool:
+    """An address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agent.service import CopilotService
+from integrations.auth import Caller, caller
 
 
 def get_service(request: Request) -> CopilotService:
@@ -16,8 +16,6 @@ def get_service(request: Request) -> CopilotService:
 
 
 ServiceDep = Annotated[CopilotService, Depends(get_service)]
-
-
-# The API's bearer token (shown in /docs as "HTTPBearer"); checked by integrations.auth.acting_user.
-BearerDep = Annotated[HTTPAuthorizationCredentials | None,
-                      Depends(HTTPBearer(auto_error=False, description="personal API token: copilot token issue USER"))]
+# Who calls the HTTP API: the bearer token (shown in /docs as "HTTPBearer") and whether the peer is this machine;
+# integrations.auth.acting_user decides whom the request acts as.
+CallerDep = Annotated[Caller, Depends(caller)]

@@ -26,7 +26,7 @@ from integrations.chat.routes import router as chat_router
 from integrations.chat.setup import build_chat_apps
 from integrations.console import routes as console
 from integrations.console.auth import ConsoleKeys, SignInRequired, console_secret
-from integrations.deps import BearerDep, ServiceDep
+from integrations.deps import CallerDep, ServiceDep
 from integrations.tickets_api import router as tickets_router
 from tools.routing.scheduler import SlaScheduler
 
@@ -138,7 +138,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
                                                             403: {"model": ErrorBody},
                                                             422: {"model": ErrorBody}, 429: {"model": ErrorBody},
                                                             503: {"model": ErrorBody}})
-    def chat(body: ChatRequest, request: Request, service: ServiceDep, creds: BearerDep) -> Reply:
+    def chat(body: ChatRequest, request: Request, service: ServiceDep, creds: CallerDep) -> Reply:
         """One chat turn for a directory user; pass `conversation_id` back to continue a conversation."""
         request.state.lang = detect_language(body.text[:2000])
         user_id = acting_user(service, creds, body.user_id)
@@ -148,7 +148,7 @@ def create_app(settings: Settings, service: CopilotService | None = None) -> Fas
     @app.post("/v1/voice", response_model=Reply, responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody},
                                                              403: {"model": ErrorBody},
                                                              429: {"model": ErrorBody}, 503: {"model": ErrorBody}})
-    def voice(request: Request, service: ServiceDep, creds: BearerDep,
+    def voice(request: Request, service: ServiceDep, creds: CallerDep,
               file: Annotated[UploadFile, File(description="wav, mp3, m4a, ogg/opus, webm, flac or amr")],
               user_id: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
               conversation_id: Annotated[str | None, Form(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")] = None,

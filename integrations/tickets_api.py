@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from copilot.normalize import detect_language
 from integrations.auth import acting_user
-from integrations.deps import BearerDep, ServiceDep
+from integrations.deps import CallerDep, ServiceDep
 from tools.routing.metrics import HealthRow
 from tools.routing.model import Action, Ticket, TicketEvent
 
@@ -62,7 +62,7 @@ def _lang(request: Request, text: str) -> Literal["zh", "en"]:
 @router.post("/v1/tickets", response_model=TicketOut, status_code=201,
              responses={200: {"model": TicketOut, "description": "already created by this message"}})
 def create_ticket(body: NewTicket, request: Request, response: Response, service: ServiceDep,
-                  creds: BearerDep) -> TicketOut:
+                  creds: CallerDep) -> TicketOut:
     """Raise a cross-department request from the user's words (no LLM involved)."""
     lang = _lang(request, body.text)
     user = service.directory.get(acting_user(service, creds, body.user_id))
@@ -73,7 +73,7 @@ def create_ticket(body: NewTicket, request: Request, response: Response, service
 
 
 @router.get("/v1/tickets", response_model=list[Ticket])
-def list_tickets(service: ServiceDep, creds: BearerDep, user_id: UserId = None,
+def list_tickets(service: ServiceDep, creds: CallerDep, user_id: UserId = None,
                  open_only: Annotated[bool, Query(description="only tickets not closed or rejected")] = False,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[Ticket]:
     """Tickets the user raised or owns, newest first."""
@@ -82,7 +82,7 @@ def list_tickets(service: ServiceDep, creds: BearerDep, user_id: UserId = None,
 
 
 @router.get("/v1/tickets/{ticket_id}", response_model=TicketDetail)
-def get_ticket(ticket_id: int, service: ServiceDep, creds: BearerDep, user_id: UserId = None) -> TicketDetail:
+def get_ticket(ticket_id: int, service: ServiceDep, creds: CallerDep, user_id: UserId = None) -> TicketDetail:
     """One ticket with its full history (requester, owner and their managers only)."""
     ticket, events = service.tickets().get(service.directory.get(acting_user(service, creds, user_id)), ticket_id)
     return TicketDetail(ticket=ticket, history=events)
@@ -90,7 +90,7 @@ def get_ticket(ticket_id: int, service: ServiceDep, creds: BearerDep, user_id: U
 
 @router.post("/v1/tickets/{ticket_id}/actions", response_model=Ticket)
 def act_on_ticket(ticket_id: int, body: ActionIn, request: Request, service: ServiceDep,
-                  creds: BearerDep) -> Ticket:
+                  creds: CallerDep) -> Ticket:
     """Acknowledge, answer, reject (owner); close, reopen (requester); escalate (managers)."""
     _lang(request, body.note or "")
     user = service.directory.get(acting_user(service, creds, body.user_id))
@@ -98,7 +98,7 @@ def act_on_ticket(ticket_id: int, body: ActionIn, request: Request, service: Ser
 
 
 @router.get("/v1/metrics/collaboration", response_model=HealthOut)
-def collaboration(service: ServiceDep, creds: BearerDep, user_id: UserId = None,
+def collaboration(service: ServiceDep, creds: CallerDep, user_id: UserId = None,
                   days: Annotated[int, Query(ge=1, le=730, description="look-back window")] = 90) -> HealthOut:
     """Response time p50/p90, SLA hit rate, first-pass and reopen rates per department and region (managers)."""
     since, rows = service.tickets().health(service.directory.get(acting_user(service, creds, user_id)), days)

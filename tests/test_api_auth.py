@@ -60,8 +60,20 @@ def wav() -> bytes:
     return buf.getvalue()
 
 
-def test_the_default_is_tokens(settings: Settings) -> None:
-    assert Settings().api_auth == "token"
+def test_by_default_only_direct_local_callers_go_without_a_token(settings: Settings,
+                                                                 fake_model: ScriptedChatModel) -> None:
+    assert Settings().api_auth == "auto"
+    service = CopilotService(settings.model_copy(update={"api_auth": "auto"}), model=fake_model)
+    fake_model.script = [AIMessage(content="您好")]
+    local = TestClient(create_app(service.settings, service), client=("127.0.0.1", 50000))
+    assert local.post("/v1/chat", json={"user_id": "demo.rep", "text": "你好"}).status_code == 200  # as in the demo
+    # Through a reverse proxy on the same machine, or from anywhere else, a token is needed.
+    proxied = local.post("/v1/chat", json={"user_id": "demo.rep", "text": "你好"},
+                         headers={"x-forwarded-for": "203.0.113.9"})
+    assert proxied.status_code == 401
+    remote = TestClient(create_app(service.settings, service), client=("192.0.2.10", 50000))
+    assert remote.post("/v1/chat", json={"user_id": "demo.rep", "text": "你好"}).status_code == 401
+    assert remote.get("/v1/tickets", params={"user_id": "demo.rep"}).status_code == 401
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
