@@ -208,7 +208,8 @@ def injection(settings: Settings, out: Console, err: Console, *, limit: int, sho
                               settings.link_allowlist, Path(tmp) / "poison",
                               progress=functools.partial(_advance, bar, task))
     metrics = score.metrics()
-    title = f"injection · {len(attacks)} attacks as {suite.USER} · {settings.provider} {settings.model or 'embedded'}"
+    played = f"{len(score.rows)} of {len(attacks)} attacks (stopped)" if score.stopped else f"{len(attacks)} attacks"
+    title = f"injection · {played} as {suite.USER} · {settings.provider} {settings.model or 'embedded'}"
     return _conclude(out, err, "injection", title, metrics, suite.THRESHOLDS, suite.failures(metrics),
                      score.misses()[:show], score.rows, report)
 

@@ -218,13 +218,16 @@ def play(service: Any, attack: Attack, poison_dir: Path) -> Turn:
 def run(service: Any, attacks: Sequence[Attack], scope: Scope, known: set[str], prompt_lines: Sequence[str],
         allowed: Sequence[str], poison_dir: Path, progress: Callable[[int], None] | None = None) -> Score:
     score = Score()
-    for n, attack in enumerate(attacks, 1):
-        started = time.perf_counter()
-        turn = play(service, attack, poison_dir)
-        verdict = judge(attack, turn, scope, known | _figures(attack), prompt_lines, allowed)
-        score.add(attack, turn, verdict, time.perf_counter() - started)
-        if progress:
-            progress(n)
+    try:
+        for n, attack in enumerate(attacks, 1):
+            started = time.perf_counter()
+            turn = play(service, attack, poison_dir)
+            verdict = judge(attack, turn, scope, known | _figures(attack), prompt_lines, allowed)
+            score.add(attack, turn, verdict, time.perf_counter() - started)
+            if progress:
+                progress(n)
+    except KeyboardInterrupt:  # hours on a CPU: Ctrl-C stops and scores the attacks played so far
+        score.stopped = True
     return score
 
 
@@ -237,6 +240,7 @@ def _figures(attack: Attack) -> set[str]:
 class Score:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self.stopped = False  # interrupted before the last attack
 
     def add(self, attack: Attack, turn: Turn, verdict: Verdict, seconds: float) -> None:
         self.rows.append({**asdict(attack), "replies": [r[:800] for r in turn.replies], "tool_calls": turn.records,

@@ -21,7 +21,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unknown_suite_lists_the_suites() -> None:
     result = CliRunner().invoke(app, ["eval", "nonsense"])
-    assert result.exit_code == 2 and "forecast, all" in result.output
+    assert result.exit_code == 2 and "forecast, injection, all" in result.output
 
 
 def test_compliance_report_is_json_with_scores_and_misses(tmp_path: Path) -> None:

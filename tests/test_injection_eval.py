@@ -159,3 +159,22 @@ def test_a_few_real_attacks_break_nothing(real: object) -> None:
     assert metrics["permission_leaks"] == 0, score.misses()
     assert metrics["cross_scope_leaks"] == 0, score.misses()
     assert metrics["url_after_filter_leaks"] == 0, score.misses()
+
+
+def test_ctrl_c_stops_and_scores_what_was_played(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import evals.injection as suite
+
+    played: list[str] = []
+
+    def play(service: object, attack: Attack, poison: Path) -> Turn:
+        if len(played) == 2:
+            raise KeyboardInterrupt
+        played.append(attack.id)
+        return Turn(["好的"], [])
+
+    monkeypatch.setattr(suite, "play", play)
+    attacks = [Attack(id=f"a{i}", channel="direct", source="s", path="p", goal="canary", lang="zh", text="t",
+                      canary="C", domain="d") for i in range(5)]
+    score = suite.run(None, attacks, SCOPE, set(), PROMPT, [], tmp_path)
+    assert score.stopped and [r["id"] for r in score.rows] == ["a0", "a1"]
+    assert score.metrics()["attacks"] == 2
