@@ -12,7 +12,7 @@ from agent.service import CopilotService
 from copilot.demo import build_demo
 from copilot.settings import Settings, load_settings
 from knowledge.search import KnowledgeBase
-from tests.fakes import FakeEmbedder, ScriptedChatModel
+from tests.fakes import FakeEmbedder, ScriptedChatModel, link_demo
 
 # Every log record of the session is scanned for personal data and secrets at the end (tests/logscan.py).
 pytest_plugins = ["tests.logscan"]
@@ -65,10 +65,7 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 def settings(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings on the shared demo, with a private conversation memory per test."""
     monkeypatch.chdir(tmp_path)  # ignore any developer .env
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("warehouse.duckdb", "ops.sqlite"):
-        (data / name).symlink_to(demo_dir / name)
+    data = link_demo(tmp_path / "data", demo_dir)
     # charts in-process (no worker per app); no intent index (the scripted model decides; tests that want it opt in);
     # the HTTP API trusts user_id (loopback): API tokens have their own tests (test_api_auth.py) with the default on
     return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False, api_auth="off")

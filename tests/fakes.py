@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -73,3 +74,14 @@ class FakeEmbedder:
 
     def queries(self, texts: list[str]) -> Any:
         return self.passages(texts)
+
+
+def link_demo(data: Path, demo_dir: Path, forecast_dir: Path | None = None) -> Path:
+    """A data folder on the session's demo company (warehouse and directory linked, not copied), with the stored
+    forecast run when given; everything a test writes (tickets, memory, charts) stays in its own folder."""
+    data.mkdir(parents=True, exist_ok=True)
+    for name in ("warehouse.duckdb", "ops.sqlite"):
+        (data / name).symlink_to(demo_dir / name)
+    if forecast_dir is not None:
+        (data / "forecast").symlink_to(forecast_dir / "forecast")
+    return data

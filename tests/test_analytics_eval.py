@@ -12,7 +12,7 @@ from agent.service import CopilotService
 from copilot.settings import Settings, load_settings
 from evals.analytics import DATA, SET, capturing, failures, load, load_tables, run
 from tests.conftest import TODAY
-from tests.fakes import ScriptedChatModel, tool_call
+from tests.fakes import ScriptedChatModel, link_demo, tool_call
 from tools.registry import TOOLS
 
 ITEMS = [
@@ -56,9 +56,7 @@ def test_shipped_sets_are_well_formed() -> None:
 
 @pytest.fixture(scope="module")
 def real(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CopilotService, list]]:  # type: ignore[type-arg]
-    data = tmp_path_factory.mktemp("real-analytics")
-    for name in ("warehouse.duckdb", "ops.sqlite"):
-        (data / name).symlink_to(demo_dir / name)
+    data = link_demo(tmp_path_factory.mktemp("real-analytics"), demo_dir)
     service, seen = _service(load_settings(data_dir=data, today=TODAY))
     service.warm_up()
     yield service, seen

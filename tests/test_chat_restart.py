@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.fake_dingtalk import FakeDingTalk, message, signed_callback
+from tests.fakes import link_demo
 from tests.test_chat_relay import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,10 +61,7 @@ def stub(tmp_path: Path) -> Iterator[str]:
 
 def test_a_message_acknowledged_before_a_crash_is_answered_after_the_restart(
         demo_dir: Path, tmp_path: Path, stub: str) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("warehouse.duckdb", "ops.sqlite"):
-        (data / name).symlink_to(demo_dir / name)
+    data = link_demo(tmp_path / "data", demo_dir)
     port = free_port()
     with FakeDingTalk(app_secret=SECRET) as dingtalk:
         env = {**os.environ, "COPILOT_DATA_DIR": str(data), "COPILOT_PORT": str(port), "COPILOT_PROVIDER": "openai",

@@ -19,6 +19,7 @@ from evals.injection_score import (
     system_prompt_lines,
     urls,
 )
+from tests.fakes import link_demo
 
 SCOPE = Scope(regions=frozenset({"east"}),
               names={"east": ("East China", "华东"), "south": ("South China", "华南区", "华南"),
@@ -130,10 +131,7 @@ def real(demo_dir: Path, forecast_dir: Path, tmp_path_factory: pytest.TempPathFa
     from knowledge.factory import DEMO_CORPUS, build_knowledge
     from knowledge.ingest import ingest
 
-    base = tmp_path_factory.mktemp("inj-base")
-    for name in ("warehouse.duckdb", "ops.sqlite"):
-        (base / name).symlink_to(demo_dir / name)
-    (base / "forecast").symlink_to(forecast_dir / "forecast")
+    base = link_demo(tmp_path_factory.mktemp("inj-base"), demo_dir, forecast_dir)
     settings = load_settings(data_dir=base)
     kb = build_knowledge(settings)
     ingest([DEMO_CORPUS], kb.store, kb.embedder)

@@ -11,6 +11,7 @@ from agent.service import CopilotService
 from copilot.errors import LLMUnavailable
 from copilot.settings import Settings, load_settings
 from tests.conftest import TODAY
+from tests.fakes import link_demo
 
 pytestmark = pytest.mark.model
 ROUTING_SLICE_MIN = 0.75  # 0.85 in the full run of 2026-12-03 (17/20); the margin absorbs drift
@@ -18,10 +19,7 @@ ROUTING_SLICE_MIN = 0.75  # 0.85 in the full run of 2026-12-03 (17/20); the marg
 
 @pytest.fixture(scope="module")
 def real(demo_dir: Path, forecast_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CopilotService]:
-    data = tmp_path_factory.mktemp("real")
-    for name in ("warehouse.duckdb", "ops.sqlite"):
-        (data / name).symlink_to(demo_dir / name)
-    (data / "forecast").symlink_to(forecast_dir / "forecast")
+    data = link_demo(tmp_path_factory.mktemp("real"), demo_dir, forecast_dir)
     service = CopilotService(load_settings(data_dir=data, today=TODAY))
     service.warm_up()
     yield service
