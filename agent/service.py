@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from circuitbreaker import CircuitBreaker
 from langchain_core.language_models import BaseChatModel
@@ -50,6 +50,9 @@ from tools.registry import TOOLS
 from tools.routing.desk import TicketDesk
 
 log = logging.getLogger(__name__)
+_Store = TypeVar("_Store")
+# Settled and expired confirmations are kept this long, so an old button still says what happened, then deleted.
+PENDING_KEPT = timedelta(days=30)
 
 
 class CopilotService:
@@ -142,6 +145,7 @@ class CopilotService:
         self.deps.charts.start()
         repair_homophones("预热")  # pinyin tables and the word dictionary, loaded once
         self.audit().purge(self.settings.audit_retention_days)
+        self.pending_actions().purge(PENDING_KEPT)
         self.warm_up()
 
     def warm_up(self) -> None:
@@ -363,30 +367,27 @@ class CopilotService:
 
     def audit(self) -> AuditLog:
         """The append-only audit log, in the operational database (created on first use)."""
-        with self._lock:
-            if self._audit is None:
-                if self.settings.tickets_url is None:
-                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-                self._audit = AuditLog(self.settings.tickets_db_url)
-            return self._audit
+        return self._ops_store("_audit", AuditLog)
 
     def api_tokens(self) -> ApiTokens:
         """The HTTP API's personal tokens (hashes only), in the operational database (created on first use)."""
-        with self._lock:
-            if self._tokens is None:
-                if self.settings.tickets_url is None:
-                    self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-                self._tokens = ApiTokens(self.settings.tickets_db_url)
-            return self._tokens
+        return self._ops_store("_tokens", ApiTokens)
 
     def pending_actions(self) -> PendingActions:
         """Side-effect calls waiting for their user's yes, in the operational database (created on first use)."""
+        return self._ops_store("_pending", PendingActions)
+
+    def _ops_store(self, attr: str, make: Callable[[str], _Store]) -> _Store:
+        """One table set of the operational database (SQLite under the data dir, or COPILOT_TICKETS_URL), opened
+        once per service."""
         with self._lock:
-            if self._pending is None:
+            found: _Store | None = getattr(self, attr)
+            if found is None:
                 if self.settings.tickets_url is None:
                     self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-                self._pending = PendingActions(self.settings.tickets_db_url)
-            return self._pending
+                found = make(self.settings.tickets_db_url)
+                setattr(self, attr, found)
+            return found
 
     def _turn(self, user_id: str, text: str, conversation_id: str | None, transcript: str | None,
               message_id: str | None, on_event: Callable[[str, dict[str, Any]], None] | None,

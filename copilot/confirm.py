@@ -139,7 +139,13 @@ class PendingActions:
         return bool(done.rowcount == 1)
 
     def finish(self, action_id: str, result: dict[str, Any]) -> None:
-        self._settle(action_id, "done", result, ("running",))
+        """running -> done, with what the run answered; the request text is masked from now on."""
+        c = pending_actions.c
+        with self._lock, self._writer.begin() as conn:
+            row = conn.execute(select(c.text).where(c.id == action_id)).first()
+            if row is not None:
+                conn.execute(update(pending_actions).where(c.id == action_id, c.state == "running")
+                             .values(state="done", result=result, text=mask_pii(row.text)))
 
     def cancel(self, action_id: str, user_id: str) -> bool:
         """pending -> cancelled; False when it was already running, done or cancelled."""
@@ -152,15 +158,6 @@ class PendingActions:
             done = conn.execute(update(pending_actions).where(c.id == action_id, c.state == "pending")
                                 .values(state="cancelled", text=mask_pii(row.text)))
         return bool(done.rowcount == 1)
-
-    def _settle(self, action_id: str, state: State, result: dict[str, Any], from_states: tuple[str, ...]) -> None:
-        c = pending_actions.c
-        with self._lock, self._writer.begin() as conn:
-            row = conn.execute(select(c.text).where(c.id == action_id)).first()
-            if row is None:
-                return
-            conn.execute(update(pending_actions).where(c.id == action_id, c.state.in_(from_states))
-                         .values(state=state, result=result, text=mask_pii(row.text)))
 
     def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Delete settled and expired actions older than `older_than`; returns how many."""

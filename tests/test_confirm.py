@@ -169,3 +169,15 @@ def test_a_message_that_asks_no_one_makes_no_ticket(routed: CopilotService, fake
     reply = routed.ask("demo.rep", text, conversation_id="c11")
     assert reply.confirmation is None and reply.tool_calls == [] and reply.reply == "好的。"
     assert routed.pending_actions().find("demo.rep", "c11") is None and count(routed) == 0
+
+
+def test_settled_actions_are_purged_after_a_while(routed: CopilotService, fake_model: ScriptedChatModel) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    fake_model.script = [tool_call("route_request", **CREATE)]
+    held = routed.ask("demo.rep", X200, conversation_id="c12")
+    assert held.confirmation is not None
+    store = routed.pending_actions()
+    assert store.purge(timedelta(days=30)) == 0  # a fresh one stays
+    assert store.purge(timedelta(days=30), now=datetime.now(UTC) + timedelta(days=31)) == 1
+    assert store.find("demo.rep", "c12", held.confirmation.id) is None
