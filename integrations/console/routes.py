@@ -99,7 +99,8 @@ def _to_login(request: Request, exc: SignInRequired) -> RedirectResponse:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, service: ServiceDep, token: Annotated[str | None, Query(max_length=2000)] = None,
                ) -> Response:
-    """Opening a sign-in link signs in; otherwise the form (user picker in demo mode, token field otherwise)."""
+    """Opening a sign-in link shows the form with it filled in (pressing Sign in uses it up); otherwise the form
+    (user picker in demo mode, token field otherwise)."""
     if token:
         return _sign_in_with_token(request, service, token, spend=False)
     notice = request.cookies.get("copilot_notice")

@@ -140,13 +140,14 @@ def build_app(settings: Settings, submit: Submit, *, socket_mode: bool = False) 
     app.event("app_mention")(on_event)
     app.event("message")(on_event)
 
+    def on_action(ack: Ack, body: dict[str, Any]) -> None:
+        ack()  # Slack wants the ack within 3 s; the answer comes as a message in the thread
+        incoming = incoming_from_action(body)
+        if incoming is not None:
+            submit(incoming)
+
     for action_id in CONFIRM_ACTIONS:
-        @app.action(action_id)
-        def on_action(ack: Ack, body: dict[str, Any]) -> None:
-            ack()  # Slack wants the ack within 3 s; the answer comes as a message in the thread
-            incoming = incoming_from_action(body)
-            if incoming is not None:
-                submit(incoming)
+        app.action(action_id)(on_action)
 
     @app.command("/copilot")
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
