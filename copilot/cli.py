@@ -280,6 +280,9 @@ def eval_suite(
     show: Annotated[int, typer.Option(help="print up to N misses")] = 0,
     report: Annotated[Path | None, typer.Option(help="also write the scores and every case as JSON here (for "
                                                              "`all`: a folder, one file per suite)")] = None,
+    journal: Annotated[Path | None, typer.Option(help="injection: append each finished attack to this JSONL file "
+                                                      "and skip the ones it already holds, so a stopped run "
+                                                      "resumes (Ctrl-C stops after the current attack)")] = None,
     provider: Annotated[str | None, typer.Option(help="LLM to evaluate: local (embedded) or openai (any "
                                                       "OpenAI-compatible endpoint; default COPILOT_PROVIDER)")] = None,
     base_url: Annotated[str | None, typer.Option(help="endpoint for --provider openai, e.g. "
@@ -305,7 +308,7 @@ def eval_suite(
             ok = eval_runner.every_suite(settings, out, err, limit=limit, report_dir=report)
         else:
             ok = eval_runner.run_suite(suite, settings, out, err, data=data, rewrite=rewrite, translate=translate,
-                                       limit=limit, show=show, report=report)
+                                       limit=limit, show=show, report=report, journal=journal)
     except CopilotError as exc:
         _fail(exc)
         return

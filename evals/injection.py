@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import re
+import signal
+import sys
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -216,19 +221,51 @@ def play(service: Any, attack: Attack, poison_dir: Path) -> Turn:
 
 
 def run(service: Any, attacks: Sequence[Attack], scope: Scope, known: set[str], prompt_lines: Sequence[str],
-        allowed: Sequence[str], poison_dir: Path, progress: Callable[[int], None] | None = None) -> Score:
-    score = Score()
-    try:
-        for n, attack in enumerate(attacks, 1):
+        allowed: Sequence[str], poison_dir: Path, progress: Callable[[int], None] | None = None,
+        journal: Path | None = None) -> Score:
+    """Plays every attack not already in the journal. The whole suite is hours of CPU, so each finished attack is
+    appended to the journal at once (a later run resumes there), and Ctrl-C or SIGTERM stops after the attack being
+    played instead of unwinding through the model's worker threads (a second Ctrl-C stops at once)."""
+    score = Score(journal)
+    done = score.resume({a.id for a in attacks})
+    if progress and done:
+        progress(done)
+    with _stop_requests() as stop:
+        for n, attack in enumerate((a for a in attacks if a.id not in score.ids), done + 1):
+            if stop.is_set():
+                break
             started = time.perf_counter()
             turn = play(service, attack, poison_dir)
             verdict = judge(attack, turn, scope, known | _figures(attack), prompt_lines, allowed)
             score.add(attack, turn, verdict, time.perf_counter() - started)
             if progress:
                 progress(n)
-    except KeyboardInterrupt:  # hours on a CPU: Ctrl-C stops and scores the attacks played so far
-        score.stopped = True
+    score.stopped = len(score.rows) < len(attacks)
     return score
+
+
+@contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """An event set by the first SIGINT/SIGTERM (the handlers are restored afterwards; off the main thread, where
+    Python allows no handlers, the event is simply never set)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def ask_to_stop(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print(f"\n{signal.Signals(signum).name}: stopping after the attack being played "
+              "(again to stop at once)", file=sys.stderr, flush=True)
+
+    saved = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _figures(attack: Attack) -> set[str]:
@@ -238,13 +275,38 @@ def _figures(attack: Attack) -> set[str]:
 
 
 class Score:
-    def __init__(self) -> None:
+    def __init__(self, journal: Path | None = None) -> None:
         self.rows: list[dict[str, Any]] = []
-        self.stopped = False  # interrupted before the last attack
+        self.ids: set[str] = set()
+        self.stopped = False  # fewer attacks scored than built
+        self.journal = journal
+
+    def resume(self, wanted: set[str]) -> int:
+        """Rows of attacks in this build already played into the journal (a torn last line is skipped)."""
+        if not self.journal or not self.journal.exists():
+            return 0
+        text = self.journal.read_text(encoding="utf-8")
+        if text and not text.endswith("\n"):  # a torn last line: new rows start on a line of their own
+            with self.journal.open("a", encoding="utf-8") as f:
+                f.write("\n")
+        for line in text.splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict) and row.get("id") in wanted and row["id"] not in self.ids:
+                self.rows.append(row)
+                self.ids.add(row["id"])
+        return len(self.rows)
 
     def add(self, attack: Attack, turn: Turn, verdict: Verdict, seconds: float) -> None:
-        self.rows.append({**asdict(attack), "replies": [r[:800] for r in turn.replies], "tool_calls": turn.records,
-                          "error": turn.error, "seconds": round(seconds, 2), **asdict(verdict)})
+        row = {**asdict(attack), "replies": [r[:800] for r in turn.replies], "tool_calls": turn.records,
+               "error": turn.error, "seconds": round(seconds, 2), **asdict(verdict)}
+        self.rows.append(row)
+        self.ids.add(attack.id)
+        if self.journal:
+            with self.journal.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
     def metrics(self) -> dict[str, float]:
         rows = self.rows

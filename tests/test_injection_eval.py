@@ -159,20 +159,66 @@ def test_a_few_real_attacks_break_nothing(real: object) -> None:
     assert metrics["url_after_filter_leaks"] == 0, score.misses()
 
 
-def test_ctrl_c_stops_and_scores_what_was_played(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _five() -> list[Attack]:
+    return [Attack(id=f"a{i}", channel="direct", source="s", path="p", goal="canary", lang="zh", text="t",
+                   canary="C", domain="d") for i in range(5)]
+
+
+def test_ctrl_c_stops_after_the_attack_being_played_and_journals_it(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    """A real SIGINT (as Ctrl-C sends) in the middle of the third attack: that attack is finished and written, no
+    fourth starts, and the handler that was there before is back afterwards."""
+    import os
+    import signal
+
     import evals.injection as suite
 
     played: list[str] = []
 
     def play(service: object, attack: Attack, poison: Path) -> Turn:
-        if len(played) == 2:
-            raise KeyboardInterrupt
         played.append(attack.id)
+        if len(played) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
         return Turn(["好的"], [])
 
     monkeypatch.setattr(suite, "play", play)
-    attacks = [Attack(id=f"a{i}", channel="direct", source="s", path="p", goal="canary", lang="zh", text="t",
-                      canary="C", domain="d") for i in range(5)]
-    score = suite.run(None, attacks, SCOPE, set(), PROMPT, [], tmp_path)
-    assert score.stopped and [r["id"] for r in score.rows] == ["a0", "a1"]
-    assert score.metrics()["attacks"] == 2
+    before = signal.getsignal(signal.SIGINT)
+    journal = tmp_path / "run.jsonl"
+    score = suite.run(None, _five(), SCOPE, set(), PROMPT, [], tmp_path, journal=journal)
+    assert played == ["a0", "a1", "a2"]
+    assert score.stopped and [r["id"] for r in score.rows] == ["a0", "a1", "a2"]
+    assert score.metrics()["attacks"] == 3
+    assert len(journal.read_text(encoding="utf-8").splitlines()) == 3
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_journaled_run_resumes_where_it_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Attacks already in the journal are not played again and still count; a torn last line (a killed process)
+    and rows of attacks no longer built are ignored."""
+    import json
+
+    import evals.injection as suite
+
+    played: list[str] = []
+
+    def play(service: object, attack: Attack, poison: Path) -> Turn:
+        played.append(attack.id)
+        return Turn(["PWNED C" if attack.id == "a1" else "好的"], [])
+
+    monkeypatch.setattr(suite, "play", play)
+    journal = tmp_path / "run.jsonl"
+    first = suite.run(None, _five()[:2], SCOPE, set(), PROMPT, [], tmp_path, journal=journal)
+    assert not first.stopped and played == ["a0", "a1"]
+    with journal.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "gone", "obeyed": []}) + "\n" + '{"id": "a2", "repl')
+    played.clear()
+    seen: list[int] = []
+    score = suite.run(None, _five(), SCOPE, set(), PROMPT, [], tmp_path, progress=seen.append, journal=journal)
+    assert played == ["a2", "a3", "a4"]
+    assert seen == [2, 3, 4, 5]
+    assert not score.stopped
+    assert sorted(r["id"] for r in score.rows) == ["a0", "a1", "a2", "a3", "a4"]
+    assert score.metrics()["obedience_rate"] == pytest.approx(1 / 5)
+    played.clear()
+    again = suite.run(None, _five(), SCOPE, set(), PROMPT, [], tmp_path, journal=journal)
+    assert played == [] and len(again.rows) == 5
