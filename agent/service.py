@@ -78,6 +78,7 @@ class CopilotService:
             warehouse_path=settings.warehouse_path,
             directory=self.directory,
             policy_packs_dir=settings.policy_packs_dir,
+            compliance_model=settings.compliance_model,
             rewriter=self.propose_rewrite if settings.compliance_rewrite == "llm" else None,
             knowledge=self.knowledge,
             reports_dir=settings.data_dir / "reports",

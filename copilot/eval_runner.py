@@ -18,7 +18,7 @@ def compliance(settings: Settings, out: Console, err: Console, *, data: Path | N
     from evals import compliance as suite
     from tools.compliance.packs import load_checker
 
-    checker = load_checker(settings.policy_packs_dir)
+    checker = load_checker(settings.policy_packs_dir, settings.compliance_model)
     propose = None
     if rewrite == "llm":
         from agent.service import CopilotService
@@ -33,7 +33,8 @@ def compliance(settings: Settings, out: Console, err: Console, *, data: Path | N
             bar.update(task, total=len(snippets))
             score = suite.run(checker, snippets, propose, progress=functools.partial(_advance, bar, task))
         metrics = score.metrics()
-        _table(out, f"compliance · {name} · {len(snippets)} snippets · rewrites by {rewrite}", metrics,
+        _table(out, f"compliance · {name} · {len(snippets)} snippets · claim model "
+                    f"{'on' if checker.claims else 'off'} · rewrites by {rewrite}", metrics,
                suite.THRESHOLDS)
         for line in (score.misses + score.rewrite_fails)[:show]:
             out.print(line, markup=False)

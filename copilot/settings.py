@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     )
     policy_packs_dir: Path | None = Field(
         None, description="folder of your own compliance policy packs (*.yaml), added to the shipped ones")
+    compliance_model: bool = Field(
+        True, description="check_compliance also runs the learned claim pass (character n-grams + bundled "
+                          "multilingual embeddings) for absolute claims and promised results the phrase rules miss; "
+                          "its findings are warnings")
     compliance_rewrite: Literal["llm", "rules"] = Field(
         "rules", description="who proposes compliant rewrites: the LLM (re-checked, rules as fallback) or the rules")
     chroma_url: str | None = Field(None, description="Chroma server URL for the knowledge base (default: embedded "

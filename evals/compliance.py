@@ -76,8 +76,9 @@ LIMITS = {"demo.rep": 10.0, "demo.manager": 20.0, "demo.director": 30.0}
 _DATA = resources.files("evals").joinpath("data")
 DEV = Path(str(_DATA.joinpath("compliance_snippets.jsonl")))
 DEV_B = Path(str(_DATA.joinpath("compliance_dev_b.jsonl")))
+DEV_C = Path(str(_DATA.joinpath("compliance_dev_c.jsonl")))
 TEST = Path(str(_DATA.joinpath("compliance_test.jsonl")))
-SETS = {"dev": DEV, "dev-b": DEV_B, "test": TEST}
+SETS = {"dev": DEV, "dev-b": DEV_B, "dev-c": DEV_C, "test": TEST}
 
 
 def load_snippets(path: Path = DEV) -> list[Snippet]:

@@ -68,7 +68,8 @@ def settings(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     data = link_demo(tmp_path / "data", demo_dir)
     # charts in-process (no worker per app); no intent index (the scripted model decides; tests that want it opt in);
     # the HTTP API trusts user_id (loopback): API tokens have their own tests (test_api_auth.py) with the default on
-    return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False, api_auth="off")
+    return load_settings(data_dir=data, today=TODAY, chart_processes=0, intent_fallback=False, api_auth="off",
+                         compliance_model=False)
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ class ToolDeps:
     warehouse_path: Path
     directory: Directory
     policy_packs_dir: Path | None = None
+    compliance_model: bool = False  # check_compliance's learned claim pass (settings.compliance_model)
     # Proposes a compliant rewrite with the LLM: (text, findings, lang) -> text; None = rules only.
     rewriter: Callable[..., str] | None = None
     reports_dir: Path | None = None  # where generated report files go

@@ -86,7 +86,7 @@ def check_compliance(args: CheckComplianceArgs, ctx: RequestContext, deps: ToolD
     if not text.strip() or _bare_request(text):
         raise NeedsInfo(en="Which text should I check? Paste the quote, message or clause (after a colon is fine).",
                         zh="请问要检查哪段文字？请把报价、消息或合同条款发给我（写在冒号后面即可）。")
-    checker = load_checker(deps.policy_packs_dir)
+    checker = load_checker(deps.policy_packs_dir, deps.compliance_model)
     manager = ctx.user.manager_id
     approver = _approver(deps, manager, ctx.lang)
     asker = Asker(discount_limit_pct=ctx.user.discount_limit_pct or 0.0, approver=approver)

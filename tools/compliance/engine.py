@@ -12,6 +12,7 @@ from typing import Literal
 from copilot.errors import ToolInputError
 from copilot.pii import PII_KINDS, PiiHit, find_pii
 from copilot.textfold import Folded, fold
+from tools.compliance.claims import ClaimScorer
 from tools.compliance.deals import find_discounts, payment_issues
 from tools.compliance.model import SEVERITY_RANK, Finding, Pack, Rule, Verdict
 
@@ -56,10 +57,12 @@ def compile_rule(pack: Pack, rule: Rule) -> _Compiled:
 
 
 class Checker:
-    """All rules of the given packs, compiled once."""
+    """All rules of the given packs, compiled once. With a claim scorer, rules whose detector is `claim_model` add
+    the clauses it flags that no other rule of their kind found; without one they stay silent."""
 
-    def __init__(self, packs: list[Pack]) -> None:
+    def __init__(self, packs: list[Pack], claims: ClaimScorer | None = None) -> None:
         self.packs = packs
+        self.claims = claims
         self._rules = [compile_rule(p, r) for p in packs for r in p.rules]
 
     def check(self, text: str, asker: Asker | None = None, lang: Literal["zh", "en"] = "en") -> list[Finding]:
@@ -73,10 +76,28 @@ class Checker:
         folded = fold(text)
         pii = find_pii(folded)
         findings: list[Finding] = []
+        learned = [c for c in self._rules if c.rule.detector == "claim_model"]
         for compiled in self._rules:
             for start, end, fields in _hits(compiled, folded, pii, asker):
                 findings.append(_finding(compiled, folded.original, start, end, lang, fields, pii))
+        if learned and self.claims is not None:
+            findings += self._learned(learned, folded, _dedupe(findings), lang, pii)
         return _dedupe(findings)
+
+    def _learned(self, rules: list[_Compiled], folded: Folded, found: list[Finding], lang: Literal["zh", "en"],
+                 pii: list[PiiHit]) -> list[Finding]:
+        """Flagged clauses no rule of the same kind already covers: the model adds to the rules, never repeats
+        or replaces them."""
+        assert self.claims is not None
+        out: list[Finding] = []
+        for hit in self.claims.find(folded.text):
+            start, end = folded.span(hit.start, hit.end)
+            if any(f.kind == hit.kind and f.start < end and start < f.end for f in found):
+                continue
+            for c in rules:
+                if c.rule.kind == hit.kind:
+                    out.append(_finding(c, folded.original, start, end, lang, {"p": f"{hit.probability:.2f}"}, pii))
+        return out
 
     def rule(self, rule_id: str) -> Rule:
         return next(c.rule for c in self._rules if c.rule.id == rule_id)

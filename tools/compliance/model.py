@@ -11,7 +11,8 @@ Severity = Literal["info", "warn", "block"]
 Verdict = Literal["pass", "warn", "block"]
 Lang = Literal["zh", "en"]
 # Detectors implemented in code; a rule names one instead of (or besides) patterns.
-Detector = Literal["resident_id", "mobile", "bank_card", "email", "passport", "uscc", "discount", "payment_terms"]
+Detector = Literal["resident_id", "mobile", "bank_card", "email", "passport", "uscc", "discount", "payment_terms",
+                   "claim_model"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
 VERDICT_RANK: dict[str, int] = {"pass": 0, "warn": 1, "block": 2}
 
@@ -56,6 +57,8 @@ class Rule(BaseModel):
     rewrite: dict[str, str] = Field(default_factory=dict,
                                     description="replacement for a matched phrase (lower-case key); '*' = default")
     suffix: Bilingual | None = Field(None, description="sentence appended to a rewrite that keeps the text")
+    replacement: Bilingual | None = Field(None, description="what a rewrite puts in place of the whole finding, in "
+                                                            "its language (for claim_model findings: the clause)")
     examples: Examples = Field(default_factory=Examples)
 
     @field_validator("patterns", "unless")

@@ -36,6 +36,8 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
             continue  # masked below, all at once
         if rule.detector == "discount":
             edits.append((f.start, f.end, _discount_at_limit(span, asker.discount_limit_pct)))
+        elif rule.replacement is not None:
+            edits.append((f.start, f.end, rule.replacement.get(_lang_at(text, f.start, lang))))
         elif rule.terms or rule.patterns:
             edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 1])))
         if rule.suffix is not None:

@@ -1,0 +1,128 @@
+"""Fit the claim model (tools/compliance/claims.py) on the labelled development sets and write its weights.
+
+    python -m evals.claims_train [--out tools/compliance/claim_model.npz] [--target-precision 0.9]
+
+Clauses of every development snippet are examples; a clause is positive for a kind when a label of that kind
+overlaps it. compliance_test.jsonl is never read here. The flagging threshold of each kind is chosen on
+leave-one-set-out predictions (fit on the other sets, score the one left out: wording the model has not seen), as
+the lowest probability at which the flagged clauses reach the target precision; the shipped weights are then fitted
+on every set. Deterministic: the same sets give the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evals.compliance import DEV, DEV_B, DEV_C
+from tools.compliance.claims import MODEL_FILE, ClaimModel, Embed, clauses, features, vectorizer
+
+KINDS = ("absolute_term", "guarantee")
+SETS = {"dev": DEV, "dev-b": DEV_B, "dev-c": DEV_C}
+C = 16.0  # inverse regularisation, chosen on dev -> dev-b transfer
+
+
+@dataclass
+class Examples:
+    texts: list[str]
+    labels: np.ndarray  # (clauses, kinds) bool
+    group: np.ndarray  # which set each clause comes from
+
+
+def examples(sets: dict[str, Path]) -> Examples:
+    texts: list[str] = []
+    labels: list[list[bool]] = []
+    group: list[str] = []
+    for name, path in sets.items():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            text = row["text"]
+            spans = [(lab["kind"], i, i + len(lab["span"])) for lab in row["labels"]
+                     if (i := text.find(lab["span"])) >= 0]
+            for s, e in clauses(text):
+                texts.append(text[s:e])
+                labels.append([any(k == kind and a < e and s < b for k, a, b in spans) for kind in KINDS])
+                group.append(name)
+    return Examples(texts, np.array(labels, dtype=bool), np.array(group))
+
+
+def fit(texts: list[str], labels: np.ndarray, embed: Embed) -> tuple[object, np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    grams = vectorizer().fit(texts)
+    x = features(grams, texts, embed)
+    coef, intercept = [], []
+    for k in range(labels.shape[1]):
+        model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, labels[:, k])
+        coef.append(model.coef_[0])
+        intercept.append(model.intercept_[0])
+    return grams, np.array(coef), np.array(intercept)
+
+
+def held_out(data: Examples, embed: Embed) -> np.ndarray:
+    """Each set's clause probabilities from a model fitted on the other sets."""
+    probs = np.zeros(data.labels.shape)
+    texts = np.array(data.texts, dtype=object)
+    for name in sorted(set(data.group)):
+        train, test = data.group != name, data.group == name
+        grams, coef, intercept = fit(list(texts[train]), data.labels[train], embed)
+        x = features(grams, list(texts[test]), embed)  # type: ignore[arg-type]
+        probs[test] = 1.0 / (1.0 + np.exp(-(np.asarray(x @ coef.T) + intercept)))
+    return probs
+
+
+def threshold(probs: np.ndarray, truth: np.ndarray, target: float) -> float:
+    """Lowest probability whose flagged clauses reach the target precision (0.5 if none does)."""
+    for t in np.arange(0.30, 0.99, 0.01):
+        flagged = probs >= t
+        if flagged.sum() and (flagged & truth).sum() / flagged.sum() >= target:
+            return round(float(t), 2)
+    return 0.5
+
+
+def embedder() -> tuple[str, Embed]:
+    from knowledge.factory import intent_embedder
+
+    inner = intent_embedder()
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        todo = sorted({t for t in texts if t not in cache})
+        for i in range(0, len(todo), 64):
+            for text, vec in zip(todo[i:i + 64], inner.queries(todo[i:i + 64]), strict=True):
+                cache[text] = vec
+        return np.stack([cache[t] for t in texts])
+
+    return inner.name, embed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--target-precision", type=float, default=0.9)
+    args = parser.parse_args(argv)
+    sets = {name: path for name, path in SETS.items() if path.exists()}
+    data = examples(sets)
+    name, embed = embedder()
+    print(f"{len(data.texts)} clauses from {', '.join(sets)}; positives "
+          + ", ".join(f"{k} {int(data.labels[:, i].sum())}" for i, k in enumerate(KINDS)))
+    probs = held_out(data, embed)
+    thresholds = []
+    for k, kind in enumerate(KINDS):
+        t = threshold(probs[:, k], data.labels[:, k], args.target_precision)
+        thresholds.append(t)
+        flagged, truth = probs[:, k] >= t, data.labels[:, k]
+        print(f"{kind}: threshold {t:.2f}; held-out clause recall {(flagged & truth).sum() / truth.sum():.3f}, "
+              f"precision {(flagged & truth).sum() / max(flagged.sum(), 1):.3f}")
+    grams, coef, intercept = fit(data.texts, data.labels, embed)
+    ClaimModel(embedder=name, grams=grams, kinds=KINDS, coef=coef, intercept=intercept,  # type: ignore[arg-type]
+               threshold=np.array(thresholds)).save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
+
+
+if __name__ == "__main__":
+    main()
