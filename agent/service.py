@@ -73,7 +73,7 @@ class CopilotService:
                                       recovery_timeout=settings.llm_breaker_reset_s, name="llm",
                                       expected_exception=lambda kind, _exc: not issubclass(kind, CopilotError))
         # Policy packs are validated (and self-tested) here, at start-up: a broken pack stops the service.
-        load_checker(settings.policy_packs_dir)
+        load_checker(settings.policy_packs_dir, settings.compliance_model)
         self.deps = ToolDeps(
             warehouse_path=settings.warehouse_path,
             directory=self.directory,

@@ -39,7 +39,7 @@ class Scripted:
 
 
 def _checker(**words: str) -> Checker:
-    return Checker(load_packs(None), Scripted(**words))  # type: ignore[arg-type]
+    return Checker(load_packs(None), lambda: Scripted(**words))  # type: ignore[arg-type,return-value]
 
 
 def test_a_clause_only_the_model_flags_is_a_warning_with_its_confidence() -> None:

@@ -6,6 +6,7 @@ Fast by construction (precompiled alternations, one PII scan per text): the LLM 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,10 +61,11 @@ class Checker:
     """All rules of the given packs, compiled once. With a claim scorer, rules whose detector is `claim_model` add
     the clauses it flags that no other rule of their kind found; without one they stay silent."""
 
-    def __init__(self, packs: list[Pack], claims: ClaimScorer | None = None) -> None:
+    def __init__(self, packs: list[Pack], claims: Callable[[], ClaimScorer] | None = None) -> None:
         self.packs = packs
-        self.claims = claims
+        self.claims = claims  # built on the first text it is needed for (it loads the embedder)
         self._rules = [compile_rule(p, r) for p in packs for r in p.rules]
+        self._learned = [c for c in self._rules if c.rule.detector == "claim_model"]
 
     def check(self, text: str, asker: Asker | None = None, lang: Literal["zh", "en"] = "en") -> list[Finding]:
         asker = asker or Asker()
@@ -76,25 +78,23 @@ class Checker:
         folded = fold(text)
         pii = find_pii(folded)
         findings: list[Finding] = []
-        learned = [c for c in self._rules if c.rule.detector == "claim_model"]
         for compiled in self._rules:
             for start, end, fields in _hits(compiled, folded, pii, asker):
                 findings.append(_finding(compiled, folded.original, start, end, lang, fields, pii))
-        if learned and self.claims is not None:
-            findings += self._learned(learned, folded, _dedupe(findings), lang, pii)
+        if self._learned and self.claims is not None:
+            findings += self._learned_findings(self.claims(), folded, _dedupe(findings), lang, pii)
         return _dedupe(findings)
 
-    def _learned(self, rules: list[_Compiled], folded: Folded, found: list[Finding], lang: Literal["zh", "en"],
-                 pii: list[PiiHit]) -> list[Finding]:
+    def _learned_findings(self, scorer: ClaimScorer, folded: Folded, found: list[Finding],
+                          lang: Literal["zh", "en"], pii: list[PiiHit]) -> list[Finding]:
         """Flagged clauses no rule of the same kind already covers: the model adds to the rules, never repeats
         or replaces them."""
-        assert self.claims is not None
         out: list[Finding] = []
-        for hit in self.claims.find(folded.text):
+        for hit in scorer.find(folded.text):
             start, end = folded.span(hit.start, hit.end)
             if any(f.kind == hit.kind and f.start < end and start < f.end for f in found):
                 continue
-            for c in rules:
+            for c in self._learned:
                 if c.rule.kind == hit.kind:
                     out.append(_finding(c, folded.original, start, end, lang, {"p": f"{hit.probability:.2f}"}, pii))
         return out

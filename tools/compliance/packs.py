@@ -63,11 +63,11 @@ def self_test(pack: Pack, path: Path) -> None:
 
 @functools.lru_cache(maxsize=4)
 def load_checker(extra_dir: Path | None = None, claims: bool = False) -> Checker:
-    """The checker for these packs, built once per process; `claims` adds the learned claim pass (the bundled
-    embedder loads on first use)."""
+    """The checker for these packs, built once per process; `claims` adds the learned claim pass (its weights
+    and the bundled embedder load on the first check that needs them)."""
     from tools.compliance.claims import bundled_scorer
 
-    return Checker(load_packs(extra_dir), bundled_scorer() if claims else None)
+    return Checker(load_packs(extra_dir), bundled_scorer if claims else None)
 
 
 def _bad(path: Path, detail: str) -> ConfigError:
