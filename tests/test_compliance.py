@@ -117,6 +117,41 @@ def test_near_misses_pass(checker: Checker, text: str) -> None:
     assert checker.check(text, REP) == []
 
 
+@pytest.mark.parametrize("text", [
+    "提醒下新同事：文案里不能写“最好”“第一”“顶级”“No.1”这类词",
+    "运营注意：详情页“全网最低价”这种表述会被判违规，请统一改成“限时优惠价”。",
+    "Draft for legal review: remove 'guaranteed returns' from the slide.",
+    "Quick reminder: we can't use 'the best' or '#1' in the deck.",
+    "Our competitor calls itself 'unbeatable'.",
+])
+def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker, text: str) -> None:
+    assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []
+
+
+@pytest.mark.parametrize(("text", "claim"), [
+    ("我们的口号是“全网最低价”，欢迎下单", "全网最"),  # quoted, but nothing asks to remove or discuss it
+    ("Our tagline: 'the best CRM on the market'. Sign up today.", "the best"),
+    ("我们不敢说是国内最好，但在全球最好", "全球最"),  # the negation covers the first claim only
+])
+def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, text: str, claim: str) -> None:
+    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    assert any(claim in f for f in found), found
+
+
+@pytest.mark.parametrize("text", [
+    "我们不敢说自己是最好的，但售后响应一定及时", "说实话这个价位我们不是最便宜的", "We're not the cheapest option.",
+    "We can't claim to be the best.", "本产品不承诺任何投资收益", "Past performance does not guarantee future results.",
+    "这款挂机空调最大制冷量3500W", "这款外墙涂料最佳施工温度为15-25℃", "Our largest container option is 40ft HC.",
+])
+def test_negated_claims_and_spec_limits_pass(checker: Checker, text: str) -> None:
+    assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []
+
+
+def test_a_quoted_personal_data_value_is_still_personal_data(checker: Checker) -> None:
+    text = "请删掉“13800138000”这个号码"
+    assert [f.kind for f in checker.check(text, REP)] == ["pii_phone"]
+
+
 def test_discount_limit_comes_from_the_asker(checker: Checker) -> None:
     assert kinds(checker, "可以给您打8折", REP) == ["discount"]
     assert kinds(checker, "可以给您打8折", Asker(discount_limit_pct=20.0)) == []

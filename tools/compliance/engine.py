@@ -15,6 +15,7 @@ from copilot.pii import PII_KINDS, PiiHit, find_pii
 from copilot.textfold import Folded, fold
 from tools.compliance.claims import ClaimScorer
 from tools.compliance.deals import find_discounts, payment_issues
+from tools.compliance.mentions import mentions
 from tools.compliance.model import SEVERITY_RANK, Finding, Pack, Rule, Verdict
 
 MAX_CHARS = 200_000  # one check; chat messages are bounded far lower by settings.max_input_chars
@@ -77,16 +78,17 @@ class Checker:
             )
         folded = fold(text)
         pii = find_pii(folded)
+        quoted = mentions(folded.text)
         findings: list[Finding] = []
         for compiled in self._rules:
-            for start, end, fields in _hits(compiled, folded, pii, asker):
+            for start, end, fields in _hits(compiled, folded, pii, asker, quoted):
                 findings.append(_finding(compiled, folded.original, start, end, lang, fields, pii))
         if self._learned and self.claims is not None:
-            findings += self._learned_findings(self.claims(), folded, _dedupe(findings), lang, pii)
+            findings += self._learned_findings(self.claims(), folded, _dedupe(findings), lang, pii, quoted)
         return _dedupe(findings)
 
     def _learned_findings(self, scorer: ClaimScorer, folded: Folded, found: list[Finding],
-                          lang: Literal["zh", "en"], pii: list[PiiHit]) -> list[Finding]:
+                          lang: Literal["zh", "en"], pii: list[PiiHit], quoted: list[Span]) -> list[Finding]:
         """Flagged clauses no rule of the same kind already covers: the model adds to the rules, never repeats
         or replaces them."""
         out: list[Finding] = []
@@ -95,7 +97,7 @@ class Checker:
             if any(f.kind == hit.kind and f.start < end and start < f.end for f in found):
                 continue
             for c in self._learned:
-                if c.rule.kind == hit.kind:
+                if c.rule.kind == hit.kind and not (c.rule.excuse_mentions and _within(hit.start, hit.end, quoted)):
                     out.append(_finding(c, folded.original, start, end, lang, {"p": f"{hit.probability:.2f}"}, pii))
         return out
 
@@ -109,9 +111,15 @@ def verdict(findings: list[Finding]) -> Verdict:
 
 
 Hit = tuple[int, int, dict[str, str]]  # original start, end, advice fields
+Span = tuple[int, int]
 
 
-def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker) -> list[Hit]:
+def _within(start: int, end: int, spans: list[Span]) -> bool:
+    """Whether any of the spans overlaps start..end (folded offsets)."""
+    return any(s < end and start < e for s, e in spans)
+
+
+def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted: list[Span]) -> list[Hit]:
     rule, text = c.rule, folded.text
     hits: list[Hit] = []
     if rule.detector in PII_KINDS:
@@ -126,8 +134,10 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker) -> list
         hits += [(*folded.span(p.start, p.end), {"detail": p.detail}) for p in payment_issues(text)]
     if c.match is not None:
         excused = [m.span() for m in c.unless.finditer(text)] if c.unless else []
+        if rule.excuse_mentions:
+            excused += quoted
         for m in c.match.finditer(text):
-            if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in excused):
+            if m.end() > m.start() and not _within(*m.span(), excused):
                 hits.append((*folded.span(*m.span()), {}))
     if c.groups:
         hits += _cooccurring(c, folded, pii)

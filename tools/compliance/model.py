@@ -53,6 +53,8 @@ class Rule(BaseModel):
                                     description="groups of regexes that must all match in one sentence; '@pii' = "
                                                 "a personal-data value found in that sentence")
     detector: Detector | None = None
+    excuse_mentions: bool = Field(False, description="a hit inside a quoted phrase that the sentence asks to remove or "
+                                                     "discusses is not a claim (tools/compliance/mentions.py)")
     advice: Bilingual
     rewrite: dict[str, str] = Field(default_factory=dict,
                                     description="replacement for a matched phrase (lower-case key); '*' = default")
