@@ -34,6 +34,16 @@ def test_parse_decision_tool_call_and_reply() -> None:
         parse_decision('{"tool":"sales_sum')
 
 
+@pytest.mark.parametrize("raw", ['{"tool":"reply","text":"客户 王五 手机 13800138000',
+                                 '{"text":"客户 王五 手机 13800138000"}', '["客户 王五 手机 13800138000"]'])
+def test_an_unusable_model_output_never_reaches_the_log_detail(raw: str) -> None:
+    """The model echoes users' and tools' words; the operator detail says what went wrong, not what it said."""
+    with pytest.raises(LLMUnavailable) as caught:
+        parse_decision(raw)
+    assert caught.value.detail and f"{len(raw)} chars" in caught.value.detail
+    assert "王五" not in caught.value.detail and "138" not in caught.value.detail
+
+
 def test_to_wire_renders_tool_traffic_as_json_and_marks_results_as_data() -> None:
     call = AIMessage(content="", tool_calls=[{"name": "analytics_query", "args": {"period": "Q3"}, "id": "c1"}])
     wire = to_wire([SystemMessage(content="sys"), HumanMessage(content="hi"), call,

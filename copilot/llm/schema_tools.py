@@ -108,9 +108,11 @@ def parse_decision(raw: str) -> AIMessage:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise LLMUnavailable(detail=f"model output is not JSON (truncated?): {raw[:200]!r}") from exc
+        # The operator gets the shape of the failure, never the text: the model echoes what users and tools said.
+        raise LLMUnavailable(detail=f"model output is not JSON (truncated?): {len(raw)} chars, "
+                                    f"error at {exc.pos}: {exc.msg}") from exc
     if not isinstance(data, dict) or "tool" not in data:
-        raise LLMUnavailable(detail=f"model output has no decision: {raw[:200]!r}")
+        raise LLMUnavailable(detail=f"model output has no decision: {len(raw)} chars of {type(data).__name__}")
     if data["tool"] == REPLY:
         return AIMessage(content=str(data.get("text", "")).strip())
     call_id = "call_" + uuid.uuid4().hex[:12]
