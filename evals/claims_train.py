@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.compliance import DEV, DEV_B, DEV_C
+from evals.compliance import SETS as ALL_SETS
 from tools.compliance.claims import MODEL_FILE, ClaimModel, Embed, clauses, features, vectorizer
 
 KINDS = ("absolute_term", "guarantee")
-SETS = {"dev": DEV, "dev-b": DEV_B, "dev-c": DEV_C}
-C = 16.0  # inverse regularisation, chosen on dev -> dev-b transfer
+SETS = {name: path for name, path in ALL_SETS.items() if name != "test"}  # every dev set; never the test set
+C = 4.0  # inverse regularisation, chosen by leave-one-set-out over the six dev sets (recall at 0.9 precision)
 
 
 @dataclass

@@ -123,6 +123,11 @@ def test_near_misses_pass(checker: Checker, text: str) -> None:
     "Draft for legal review: remove 'guaranteed returns' from the slide.",
     "Quick reminder: we can't use 'the best' or '#1' in the deck.",
     "Our competitor calls itself 'unbeatable'.",
+    # someone else's words, a ban, a rejected draft
+    "客户原话：“你们是我合作过最靠谱的物流商。”引用时请注明出处。",
+    "竞品近期在展会上宣称“全球唯一无需校准的血糖仪”，请客观说明。",
+    "客户经理发朋友圈时严禁使用“保本”“稳赚”等字眼。", "朋友圈文案审核：原稿“闭眼入，稳赚不赔”不通过。",
+    "Their operations lead said 'the best onboarding we've seen', which we can quote with permission.",
 ])
 def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker, text: str) -> None:
     assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []
@@ -132,6 +137,11 @@ def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker,
     ("我们的口号是“全网最低价”，欢迎下单", "全网最"),  # quoted, but nothing asks to remove or discuss it
     ("Our tagline: 'the best CRM on the market'. Sign up today.", "the best"),
     ("我们不敢说是国内最好，但在全球最好", "全球最"),  # the negation covers the first claim only
+    ("“全网最低”能用吗？", "全网最"),  # a question about the phrase: the finding is the answer
+    ("“全网最低”违规吗？", "全网最"),
+    ("我跟客户说“我们是全网最低价”，他当场就下单了", "全网最"),  # our words, reported by us
+    ("领导，客户想在宣传册上写“业内首选品牌”，这个能用吗？", "首选"),  # asking whether it may be used
+    ("我们是国内增长最快的SaaS厂商", "最快"), ("这是用户评分最高的扫地机器人", "最高"),  # not internal reporting
 ])
 def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, text: str, claim: str) -> None:
     found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
@@ -142,6 +152,9 @@ def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, tex
     "我们不敢说自己是最好的，但售后响应一定及时", "说实话这个价位我们不是最便宜的", "We're not the cheapest option.",
     "We can't claim to be the best.", "本产品不承诺任何投资收益", "Past performance does not guarantee future results.",
     "这款挂机空调最大制冷量3500W", "这款外墙涂料最佳施工温度为15-25℃", "Our largest container option is 40ft HC.",
+    # internal reporting about people, teams and metrics, not about our offer
+    "华南区本季度新签第一名是陈经理团队", "上个月全国销售排名第一的是西南大区", "其中北京片区贡献最大，占比41%",
+    "健康度评分最低的是某连锁药房客户",
 ])
 def test_negated_claims_and_spec_limits_pass(checker: Checker, text: str) -> None:
     assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []

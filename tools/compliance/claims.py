@@ -3,7 +3,7 @@ holds ("吊打全行业", "second to none", "闭眼入稳赚").
 
 Phrase and pattern rules find what they were written for and miss new slang and paraphrase (0.57 recall on a set
 written after them). This pass scores every clause with a logistic regression over two feature sets: character
-1-3-grams (TF-IDF; the surface: 最, 第一, -est) and the bundled multilingual e5-small sentence embedding (the
+1-4-grams (TF-IDF; the surface: 最, 第一, -est) and the bundled multilingual e5-small sentence embedding (the
 meaning: "nobody comes close" sits near "unrivalled"). It is trained by `python -m evals.claims_train` on the
 labelled development sets and shipped as plain arrays (no pickle); the weights are fixed, so a text always gets the
 same findings. A clause flagged here and by no rule becomes a `warn` finding (a person should look), never `block`.
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 MODEL_FILE = Path(__file__).parent / "claim_model.npz"
-NGRAMS = (1, 3)
+NGRAMS = (1, 4)
 MAX_CLAUSES = 120  # ~4,000 characters: the model pass is ~15-25 ms a clause on one core; longer texts get rules only
 _CLAUSE_END = re.compile(r"[。！？!?；;，,、：:\n]+|(?<=[A-Za-z0-9)\]])\.(?:\s+|$)|\s[-–—]\s")
 
@@ -54,7 +54,7 @@ EMBEDDING_WEIGHT = 2.0  # the embedding block's scale next to the unit-length n-
 
 
 def vectorizer(vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None) -> TfidfVectorizer:
-    """Character 1-3-grams inside word boundaries, sublinear TF x IDF, L2-normalised; fixed when given the
+    """Character 1-4-grams inside word boundaries, sublinear TF x IDF, L2-normalised; fixed when given the
     shipped vocabulary and IDF."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
