@@ -3,6 +3,8 @@
 Texts are built by concatenating eval snippets up to 1,000 characters (realistic mix of findings and clean text);
 the baseline in the same run is a bare PII scan, to show what the rules add on top of the validators. The learned
 claim pass (bundled embedder, one thread) is timed on its own, on the same texts and on one chat-sized snippet.
+Last, adversarial texts at the size limit (rules only): runs of quotes and of quoted mentions with no full stop,
+which once made the mention scan quadratic (a run of 8,000 characters of quotes took 14 s).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 
 from copilot.pii import find_pii
 from evals.compliance import DEV, load_snippets
-from tools.compliance.engine import Asker
+from tools.compliance.engine import MAX_CHARS, Asker
 from tools.compliance.packs import load_checker
 
 
@@ -60,6 +62,18 @@ def main() -> None:
           f"chars ({statistics.median(with_model) / statistics.median(full):.0f}x the rules)")
     print(f"+ claim pass, one snippet p50 / p95 {statistics.median(chat_model):.2f} / {q(chat_model, n=20)[18]:.2f} ms "
           f"(mean {statistics.mean(len(t) for t in chat):.0f} chars)")
+    worst_cases(asker)
+
+
+def worst_cases(asker: Asker) -> None:
+    checker = load_checker(None)
+    for name, unit in [("quotes", "“最好”"), ("mentions", "删掉“最好”,"), ("third party", "客户说“最好”,"),
+                       ("english", "the customer said 'the best' and "), ("plain", "我们是全网最低价的供应商。")]:
+        text = (unit * (MAX_CHARS // len(unit) + 1))[:MAX_CHARS]
+        start = time.perf_counter()
+        found = checker.check(text, asker)
+        print(f"worst case {name:<12} {time.perf_counter() - start:8.2f} s for {len(text):,} chars "
+              f"({len(found):,} findings)")
 
 
 if __name__ == "__main__":

@@ -128,9 +128,28 @@ def test_near_misses_pass(checker: Checker, text: str) -> None:
     "竞品近期在展会上宣称“全球唯一无需校准的血糖仪”，请客观说明。",
     "客户经理发朋友圈时严禁使用“保本”“稳赚”等字眼。", "朋友圈文案审核：原稿“闭眼入，稳赚不赔”不通过。",
     "Their operations lead said 'the best onboarding we've seen', which we can quote with permission.",
+    "客户对我们说“你们是最好的服务商”，这句可以放进案例吗", "删掉“最好”，保留“优质”",
 ])
 def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker, text: str) -> None:
     assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []
+
+
+@pytest.mark.parametrize(("text", "guarantee"), [
+    ("我们给每位客户都承诺“保本保息”", "保本"),
+    ("The proposal we sent the client says 'guaranteed 30% savings'.", "guaranteed"),
+    ("We doubled their traffic, and our CEO said 'guaranteed ROI in 90 days'.", "guaranteed"),
+])
+def test_a_promise_made_to_customers_is_not_their_words(checker: Checker, text: str, guarantee: str) -> None:
+    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "guarantee"]
+    assert any(guarantee in f for f in found), found
+
+
+def test_long_runs_of_quotes_keep_every_finding(checker: Checker) -> None:
+    """Quote lists are judged one by one in a window: a run with no full stop keeps each claim and each mention."""
+    assert len(checker.check("“最好”" * 3000, REP)) == 3000
+    assert checker.check("删掉“最好”," * 3000, REP) == []
+    unit = "客户说“最好”,"
+    assert checker.check(unit * 3000 + "我们就是“全网最低价”", REP)[0].start == 3000 * len(unit) + 5
 
 
 @pytest.mark.parametrize(("text", "claim"), [
@@ -142,6 +161,15 @@ def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker,
     ("我跟客户说“我们是全网最低价”，他当场就下单了", "全网最"),  # our words, reported by us
     ("领导，客户想在宣传册上写“业内首选品牌”，这个能用吗？", "首选"),  # asking whether it may be used
     ("我们是国内增长最快的SaaS厂商", "最快"), ("这是用户评分最高的扫地机器人", "最高"),  # not internal reporting
+    # a third party that is not the speaker: our words to, for or about customers
+    ("客户经理对客户说“我们是全网最低价”", "全网最"), ("我们在客户报价单里写了“全网最低价”", "全网最"),
+    ("我会跟老客户说“我们是全网最低价”", "全网最"), ("用户放心，我们宣称“全网最低价”", "全网最"),
+    ("Our deck for customers says 'the #1 platform in China'.", "#1"),
+    ("原稿保留“全网最低价”，直接发客户群", "全网最"), ("用户评价：“全网最低价”——这是我们的新口号", "全网最"),
+    ("“全网最低”算不算违规，我想确认下", "全网最"),
+    # a first place or a smallest deviation that is our offer, not a team's or a region's record
+    ("本品全国销量第一是广大客户的共同选择", "第一"), ("这款血糖仪测量偏差最小", "最小"),
+    ("同类空调中我们能耗降幅最大", "最大"),
 ])
 def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, text: str, claim: str) -> None:
     found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]

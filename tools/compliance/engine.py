@@ -6,6 +6,7 @@ Fast by construction (precompiled alternations, one PII scan per text): the LLM 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -115,8 +116,20 @@ Span = tuple[int, int]
 
 
 def _within(start: int, end: int, spans: list[Span]) -> bool:
-    """Whether any of the spans overlaps start..end (folded offsets)."""
-    return any(s < end and start < e for s, e in spans)
+    """Whether any of the spans (sorted, not overlapping: folded offsets) overlaps start..end."""
+    i = bisect_left(spans, (end, end))  # spans[:i] start before `end`; the last of them ends furthest
+    return i > 0 and spans[i - 1][1] > start
+
+
+def _union(spans: list[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans covering the same characters (what `_within` looks up)."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted: list[Span]) -> list[Hit]:
@@ -135,7 +148,7 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted:
     if c.match is not None:
         excused = [m.span() for m in c.unless.finditer(text)] if c.unless else []
         if rule.excuse_mentions:
-            excused += quoted
+            excused = _union(excused + quoted)
         for m in c.match.finditer(text):
             if m.end() > m.start() and not _within(*m.span(), excused):
                 hits.append((*folded.span(*m.span()), {}))
@@ -185,8 +198,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per rule and span; of overlapping hits of one kind, the longest."""
     ordered = sorted(findings, key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Finding] = []
+    reach: dict[str, int] = {}  # per kind, the furthest end kept so far: kept starts are <= this start
     for f in ordered:
-        if any(k.kind == f.kind and k.start < f.end and f.start < k.end for k in kept):
+        if f.start < reach.get(f.kind, -1):
             continue
         kept.append(f)
+        reach[f.kind] = max(reach.get(f.kind, -1), f.end)
     return kept
