@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-_OPEN, _CLOSE = "“\"「『‘'", "”\"」』’'"
+_CLOSE = "”\"」』’'"
 # An ASCII quote mark inside a word is an apostrophe ("can't use 'the best'", "'the best we've seen'").
 _QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,30}"
            r"(?:[”」』’]|['\"](?![A-Za-z0-9]))")
@@ -71,6 +71,7 @@ _ADOPTED = re.compile(
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b",
     re.IGNORECASE,
 )
+_KEPT = re.compile(r"保留|沿用|照用")  # just before the quote: "原稿保留“…”"
 _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用吗|可以吗|行吗|行不行|合规吗|违规吗|算不算|会不会|是否"
                      r"|有没有问题|有问题吗|\b(?:can|could|may)\s+we\b|\bis\s+it\s+(?:ok|okay|fine|allowed)\b|\bwhether\b",
                      re.IGNORECASE)
@@ -98,7 +99,7 @@ def _sentence(ends: list[int], a: int, b: int, n: int) -> tuple[int, int]:
 
 def _talked_about(text: str, a: int, b: int, start: int, end: int) -> bool:
     after = text[b:min(end, b + AFTER + 12)]
-    if _ADOPTED.search(after[:AFTER]) or re.search(r"保留|沿用|照用", text[max(start, a - 4):a]):
+    if _ADOPTED.search(after[:AFTER]) or _KEPT.search(text, max(start, a - 4), a):
         return False
     lo = max(start, a - BEFORE - 20)
     # A cue speaks of the quote right after it: "客户说“最好”，我们就是“全网最低价”" excuses only 最好.
