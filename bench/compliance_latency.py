@@ -14,7 +14,7 @@ import time
 
 from copilot.pii import find_pii
 from evals.compliance import DEV, load_snippets
-from tools.compliance.engine import MAX_CHARS, Asker
+from tools.compliance.engine import MAX_CHARS, Asker, Checker
 from tools.compliance.packs import load_checker
 
 
@@ -62,11 +62,10 @@ def main() -> None:
           f"chars ({statistics.median(with_model) / statistics.median(full):.0f}x the rules)")
     print(f"+ claim pass, one snippet p50 / p95 {statistics.median(chat_model):.2f} / {q(chat_model, n=20)[18]:.2f} ms "
           f"(mean {statistics.mean(len(t) for t in chat):.0f} chars)")
-    worst_cases(asker)
+    worst_cases(checker, asker)
 
 
-def worst_cases(asker: Asker) -> None:
-    checker = load_checker(None)
+def worst_cases(checker: Checker, asker: Asker) -> None:
     for name, unit in [("quotes", "“最好”"), ("mentions", "删掉“最好”,"), ("third party", "客户说“最好”,"),
                        ("english", "the customer said 'the best' and "), ("plain", "我们是全网最低价的供应商。")]:
         text = (unit * (MAX_CHARS // len(unit) + 1))[:MAX_CHARS]

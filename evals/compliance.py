@@ -76,15 +76,10 @@ LIMITS = {"demo.rep": 10.0, "demo.manager": 20.0, "demo.director": 30.0}
 _DATA = resources.files("evals").joinpath("data")
 DEV = Path(str(_DATA.joinpath("compliance_snippets.jsonl")))
 DEV_B = Path(str(_DATA.joinpath("compliance_dev_b.jsonl")))
-DEV_C = Path(str(_DATA.joinpath("compliance_dev_c.jsonl")))
-DEV_D = Path(str(_DATA.joinpath("compliance_dev_d.jsonl")))
-DEV_E = Path(str(_DATA.joinpath("compliance_dev_e.jsonl")))
-DEV_F = Path(str(_DATA.joinpath("compliance_dev_f.jsonl")))
-DEV_G = Path(str(_DATA.joinpath("compliance_dev_g.jsonl")))
-DEV_H = Path(str(_DATA.joinpath("compliance_dev_h.jsonl")))
 TEST = Path(str(_DATA.joinpath("compliance_test.jsonl")))
-SETS = {"dev": DEV, "dev-b": DEV_B, "dev-c": DEV_C, "dev-d": DEV_D, "dev-e": DEV_E, "dev-f": DEV_F, "dev-g": DEV_G,
-        "dev-h": DEV_H, "test": TEST}
+# dev-c .. dev-h: written blind, one file each, in the order they were written; `test` last, never tuned on
+SETS = {"dev": DEV, "dev-b": DEV_B,
+        **{f"dev-{s}": Path(str(_DATA.joinpath(f"compliance_dev_{s}.jsonl"))) for s in "cdefgh"}, "test": TEST}
 
 
 def load_snippets(path: Path = DEV) -> list[Snippet]:
