@@ -10,7 +10,14 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from copilot.errors import LLMUnavailable
-from copilot.llm.schema_tools import JsonSchemaToolChat, decision_schema, parse_decision, to_wire
+from copilot.llm.schema_tools import (
+    CUT_MARK,
+    JsonSchemaToolChat,
+    decision_schema,
+    parse_decision,
+    salvage_reply,
+    to_wire,
+)
 from tools.registry import TOOLS
 
 SPECS = [t.openai_spec() for t in TOOLS]
@@ -44,6 +51,39 @@ def test_an_unusable_model_output_never_reaches_the_log_detail(raw: str) -> None
     assert "王五" not in caught.value.detail and "138" not in caught.value.detail
 
 
+@pytest.mark.parametrize(("raw", "kept"), [
+    ('{"tool":"reply","text":"ZX-290 保修两年。退货需原始发票。还有一', "ZX-290 保修两年。退货需原始发票。"),
+    ('{"tool": "reply", "text": "Warranty: 3 years.\\nSupport within 4 h', "Warranty: 3 years."),
+    ('{"tool":"reply","text":"他说\\"最好\\"。然后\\u4e', '他说"最好"。'),  # cut inside an escape
+    ('{"tool":"reply","text":"没有句号的一段很长的回答', "没有句号的一段很长的回答"),
+    ('{"tool":"reply","text":"短。后面是很长很长很长很长很长的半句', "短。后面是很长很长很长很长很长的半句"),
+])
+def test_a_reply_cut_by_the_token_limit_keeps_its_whole_sentences(raw: str, kept: str) -> None:
+    assert salvage_reply(raw) == kept + CUT_MARK
+    assert parse_decision(raw, truncated=True).content == kept + CUT_MARK
+    with pytest.raises(LLMUnavailable):  # not cut by the limit: something else went wrong
+        parse_decision(raw)
+
+
+@pytest.mark.parametrize("raw", ['{"tool":"route_request","args":{"department":"finance","text":"退',
+                                 '{"tool":"reply","text":"', '{"tool":"reply","text":"  \\n',
+                                 '{"tool":"rep'])
+def test_a_cut_tool_call_or_an_empty_reply_is_never_salvaged(raw: str) -> None:
+    assert salvage_reply(raw) is None
+    with pytest.raises(LLMUnavailable):
+        parse_decision(raw, truncated=True)
+
+
+def test_adapter_salvages_a_reply_the_server_cut_at_max_tokens() -> None:
+    client, completions = _client('{"tool":"reply","text":"第一句已经说完了。第二句没')
+    completions.finish_reason = "length"
+    ai = JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS).invoke("x")
+    assert ai.content == "第一句已经说完了。" + CUT_MARK and not ai.tool_calls
+    completions.finish_reason = "stop"
+    with pytest.raises(LLMUnavailable):
+        JsonSchemaToolChat(client=client, model_name="m").bind_tools(SPECS).invoke("x")
+
+
 def test_to_wire_renders_tool_traffic_as_json_and_marks_results_as_data() -> None:
     call = AIMessage(content="", tool_calls=[{"name": "analytics_query", "args": {"period": "Q3"}, "id": "c1"}])
     wire = to_wire([SystemMessage(content="sys"), HumanMessage(content="hi"), call,
@@ -56,13 +96,14 @@ def test_to_wire_renders_tool_traffic_as_json_and_marks_results_as_data() -> Non
 class _FakeCompletions:
     def __init__(self, content: str) -> None:
         self.content = content
+        self.finish_reason = "stop"
         self.requests: list[dict[str, Any]] = []
 
     def create(self, **request: Any) -> Any:
         self.requests.append(request)
         usage = SimpleNamespace(prompt_tokens=10, completion_tokens=5, total_tokens=15)
-        return SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(content=self.content))],
-                               usage=usage)
+        choice = SimpleNamespace(message=SimpleNamespace(content=self.content), finish_reason=self.finish_reason)
+        return SimpleNamespace(choices=[choice], usage=usage)
 
 
 def _client(content: str) -> Any:

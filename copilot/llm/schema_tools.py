@@ -8,6 +8,8 @@ tool calls, so the agent cannot tell this provider from one with native tool cal
 from __future__ import annotations
 
 import json
+import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,6 +25,12 @@ from pydantic import ConfigDict
 from copilot.errors import LLMUnavailable
 
 REPLY = "reply"
+# A reply's opening as the schema forces it; what follows is the text, cut wherever the token limit fell.
+_REPLY_HEAD = re.compile(r'\s*\{\s*"tool"\s*:\s*"reply"\s*,\s*"text"\s*:\s*"')
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
+CUT_MARK = "…"
+
+log = logging.getLogger(__name__)
 
 
 def decision_schema(tools: Sequence[dict[str, Any]], allow_reply: bool = True) -> dict[str, Any]:
@@ -103,11 +111,43 @@ def to_wire(messages: Sequence[BaseMessage], catalogue: str | None) -> list[dict
     return wire
 
 
-def parse_decision(raw: str) -> AIMessage:
-    """The model's JSON -> an AIMessage with a tool call or with text."""
+def salvage_reply(raw: str) -> str | None:
+    """The text of a reply the token limit cut off, ended at its last whole sentence; None if it is no reply.
+
+    A cut tool call is never salvaged: its arguments are incomplete, and running it could do the wrong thing.
+    """
+    head = _REPLY_HEAD.match(raw)
+    if head is None:
+        return None
+    body = raw[head.end():]
+    text = None
+    for end in range(len(body), max(len(body) - 8, -1), -1):  # the cut may fall inside an escape (\u4e2d, \")
+        try:
+            text = json.loads(f'"{body[:end]}"')
+            break
+        except json.JSONDecodeError:
+            continue
+    if not text or not text.strip():
+        return None
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if ends and ends[-1] > len(text) // 2:  # drop the half sentence, unless that loses most of the answer
+        text = text[:ends[-1]]
+    return text.strip() + CUT_MARK
+
+
+def parse_decision(raw: str, truncated: bool = False) -> AIMessage:
+    """The model's JSON -> an AIMessage with a tool call or with text.
+
+    `truncated`: the server stopped at the token limit. A reply cut there keeps its whole sentences and ends in
+    CUT_MARK, rather than failing the turn.
+    """
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
+        text = salvage_reply(raw) if truncated else None
+        if text is not None:
+            log.warning("reply cut at the token limit: %d of %d chars kept", len(text), len(raw))
+            return AIMessage(content=text)
         # The operator gets the shape of the failure, never the text: the model echoes what users and tools said.
         raise LLMUnavailable(detail=f"model output is not JSON (truncated?): {len(raw)} chars, "
                                     f"error at {exc.pos}: {exc.msg}") from exc
@@ -186,8 +226,9 @@ class JsonSchemaToolChat(BaseChatModel):
                 "json_schema": {"name": "decision", "schema": schema, "strict": True},
             }
         response = self.client.chat.completions.create(**request)
-        raw = response.choices[0].message.content or ""
-        message = parse_decision(raw)
+        choice = response.choices[0]
+        raw = choice.message.content or ""
+        message = parse_decision(raw, truncated=getattr(choice, "finish_reason", None) == "length")
         message.response_metadata = {"model_name": self.model_name}  # token accounting is per model
         if response.usage is not None:
             message.usage_metadata = {
