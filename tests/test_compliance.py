@@ -79,13 +79,16 @@ def test_log_records_are_masked() -> None:
 
 @pytest.mark.parametrize(("text", "off"), [
     ("打7折", 30.0), ("八五折", 15.0), ("9.5折", 5.0), ("75折", 25.0), ("让利20%", 20.0), ("优惠15个点", 15.0),
-    ("30% off the list price", 30.0), ("a discount of 25%", 25.0),
+    ("30% off the list price", 30.0), ("a discount of 25%", 25.0), ("a 33% reduction on the hardware bundle", 33.0),
+    ("a 10% reduction in the subscription fee", 10.0), ("a price reduction of 12%", 12.0),
 ])
 def test_discounts_are_read_as_percent_off(text: str, off: float) -> None:
     assert [d.off_pct for d in find_discounts(text)] == [off]
 
 
-@pytest.mark.parametrize("text", ["折旧按五年计算", "销售额增长30%", "折叠屏手机"])
+@pytest.mark.parametrize("text", ["折旧按五年计算", "销售额增长30%", "折叠屏手机",
+                                  "a minimum 40% reduction in unplanned downtime",
+                                  "demonstrated a 27% reduction in hospitalisation"])
 def test_non_discounts(text: str) -> None:
     assert find_discounts(text) == []
 
@@ -96,6 +99,21 @@ def test_payment_milestones_must_add_up_and_follow_delivery() -> None:
     late = payment_issues("Acceptance payment of 40% due 2026-03-01; delivery on 2026-04-15.")
     assert [i.problem for i in late] == ["order"] and "2026-03-01" in late[0].detail
     assert payment_issues("30% advance, 60% on delivery, 10% retention") == []
+
+
+@pytest.mark.parametrize("text", [
+    "这款制氧机氧浓度稳定在93%±3%，连续使用30天，血氧提升到95%以上。",  # 这款 is a product, not a payment
+    "Output was 3% below forecast due to a cloudy spring. Site 9 had the best ratio at 84%.",  # two sentences
+    "每延误一票，乙方按该票运费的20%向甲方支付违约金，单月赔付上限为当月运费总额的10%。",  # penalties
+    "Per the signed order form: 20% deposit, 70% on shipment, 10% after commissioning.",
+])
+def test_figures_that_are_not_instalments_are_not_summed(text: str) -> None:
+    assert payment_issues(text) == []
+
+
+def test_an_acceptance_named_otherwise_is_still_a_milestone() -> None:
+    issues = payment_issues("Payment terms：首付 30%，delivery 后 50%，UAT 通过后 30%。")
+    assert [(i.problem, i.detail) for i in issues] == [("sum", "110%")]
 
 
 # ---- the deterministic pass ---------------------------------------------------------------------------------

@@ -22,8 +22,11 @@ _PCT = r"(\d{1,2}(?:\.\d+)?)\s*(?:%|％|个点|percent)"
 _DISCOUNT_PATTERNS = [
     re.compile(_PCT_WORDS_ZH + r"(?:了|幅度|为|达|到|高达|达到)?\s*" + _PCT),
     re.compile(_PCT + r"\s*(?:的)?" + _PCT_WORDS_ZH),
-    re.compile(_PCT + r"\s*(?:off|discount|price cut|rebate|reduction|markdown|mark-down)\b", re.IGNORECASE),
-    re.compile(r"\b(?:discount|rebate|price cut|reduction)\s+(?:of\s+|at\s+|by\s+)?(?:up to\s+)?" + _PCT,
+    re.compile(_PCT + r"\s*(?:off|discount|price cut|price reduction|rebate|markdown|mark-down)\b", re.IGNORECASE),
+    # A bare reduction is usually a result (40% reduction in downtime), so it needs a price after it.
+    re.compile(_PCT + r"\s*reduction\s+(?:on\b|(?:in|of|to)\s+(?:the\s+|your\s+|our\s+)?"
+                      r"(?:list\s+)?(?:price|quote|fee|subscription|licen[cs]e))", re.IGNORECASE),
+    re.compile(r"\b(?:discount|rebate|price cut|price reduction)\s+(?:of\s+|at\s+|by\s+)?(?:up to\s+)?" + _PCT,
                re.IGNORECASE),
     re.compile(r"\b(?:cut|reduce|lower|drop)\s+(?:the\s+)?(?:price|quote|list price)s?\s+by\s+" + _PCT, re.IGNORECASE),
 ]
@@ -58,8 +61,12 @@ def find_discounts(text: str) -> list[Discount]:
 
 # ---- payment milestones -------------------------------------------------------------------------------------
 
-_PAY_WORDS = (r"预付|首付|定金|订金|首款|进度款|到货款|发货款|验收款|尾款|质保金|保证金|付款|支付|付|款|"
-              r"advance|deposit|down payment|upfront|payment|paid|payable|balance|retention|installment|due")
+# Not bare 款 (这款, 新款 are "model") nor "due to" (a cause).
+_PAY_WORDS = (r"预付|首付|定金|订金|首款|进度款|[付货收尾余]款|款项|质保金|保证金|支付|付|"
+              r"advance|deposit|down payment|upfront|payment|paid|payable|balance|retention|installment|due(?!\s+to\b)")
+# Percentages in these clauses are penalties or interest, not instalments of the price.
+_NOT_INSTALMENT = re.compile(r"违约金|赔偿|赔付|罚|滞纳金|利息|penalt|liquidated damages|late fee|interest|compensat",
+                             re.IGNORECASE)
 _PAY_PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|％)")
 _EVENT = {
     "delivery": re.compile(r"到货|发货|交付|交货|上线|delivery|deliver|shipment|ship|go-live", re.IGNORECASE),
@@ -72,12 +79,12 @@ _DATE = re.compile(
     r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}",
     re.IGNORECASE)
 _PAY_CONTEXT = re.compile(_PAY_WORDS, re.IGNORECASE)
-_MILESTONE = re.compile(r"签约|签订|合同生效|到货|发货|交付|交货|上线|验收|终验|初验|质保|"
-                        r"signing|signature|delivery|shipment|go-live|acceptance|retention|warranty|completion|milestone",
-                        re.IGNORECASE)
+_MILESTONE = re.compile(r"签约|签订|合同生效|到货|发货|交付|交货|上线|验收|终验|初验|质保|安装|调试|完工|投产|UAT|"
+                        r"signing|signature|delivery|shipment|go-live|acceptance|retention|warranty|completion|milestone|"
+                        r"commissioning|installation", re.IGNORECASE)
 # A payment tied to an event cannot fall due before that event, nor before what the event itself needs.
 _NOT_BEFORE = {"delivery": ("delivery",), "acceptance": ("acceptance", "delivery")}
-_CLAUSE = re.compile(r"[^，,；;。\n]+")
+_CLAUSE = re.compile(r"(?:[^，,；;。\n.]|\.(?!\s|$))+")  # an English full stop ends a clause; 4.7 does not
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ def payment_issues(text: str) -> list[PaymentIssue]:
     clauses = [(m.start(), m.end(), m.group()) for m in _CLAUSE.finditer(text)]
     pays: list[tuple[int, int, float]] = []
     for start, _end, clause in clauses:
-        if not (_PAY_CONTEXT.search(clause) or _MILESTONE.search(clause)):
+        if not (_PAY_CONTEXT.search(clause) or _MILESTONE.search(clause)) or _NOT_INSTALMENT.search(clause):
             continue
         for m in _PAY_PCT.finditer(clause):
             tail = clause[m.end(): m.end() + 6]
