@@ -136,6 +136,30 @@ def test_near_misses_pass(checker: Checker, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "仓库搬到了No. 8 Science Ave旁边的No.1 Jinqiao Road", "Take the No. 1 metro line to the fair.",
+    "Your order ships from our No. 1 warehouse.", "The Best Buy store returned the unit.",
+    "The quickest way to reach support is the in-app chat.", "The best person to ask is Lin in finance.",
+    "Perfect! I'll send the deck tonight.", "Our largest current project is a 40-store rollout.",
+    "月底是我们最忙的时候，回复可能慢一点", "客户最担心的是数据安全，我们会给出等保报告", "这次最主要的风险是汇率",
+    "这个工单优先级最高，请今天处理", "最快的办法是直接拨打400热线", "最快明天发货，具体以物流为准",
+    "年度表现最突出的三家经销商将获得返点奖励",
+])
+def test_superlatives_that_describe_no_offer_pass(checker: Checker, text: str) -> None:
+    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
+
+
+@pytest.mark.parametrize(("text", "claim"), [
+    ("We are the No. 1 supplier on the market.", "No. 1"), ("Perfect for every kitchen.", "Perfect"),
+    ("Our warehouse robots are the fastest in the industry.", "fastest"),
+    ("我们是全网发货最快的商家", "最快"), ("这是我们最好的产品，最受欢迎", "最好"),
+    ("我们的客服是业内最贴心的", "业内最"),
+])
+def test_the_same_words_making_a_claim_are_still_found(checker: Checker, text: str, claim: str) -> None:
+    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    assert any(claim.lower() in f.lower() for f in found), found
+
+
+@pytest.mark.parametrize("text", [
     "提醒下新同事：文案里不能写“最好”“第一”“顶级”“No.1”这类词",
     "运营注意：详情页“全网最低价”这种表述会被判违规，请统一改成“限时优惠价”。",
     "Draft for legal review: remove 'guaranteed returns' from the slide.",
