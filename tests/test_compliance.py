@@ -171,6 +171,15 @@ def test_the_same_words_making_a_claim_are_still_found(checker: Checker, text: s
     "客户经理发朋友圈时严禁使用“保本”“稳赚”等字眼。", "朋友圈文案审核：原稿“闭眼入，稳赚不赔”不通过。",
     "Their operations lead said 'the best onboarding we've seen', which we can quote with permission.",
     "客户对我们说“你们是最好的服务商”，这句可以放进案例吗", "删掉“最好”，保留“优质”",
+    # removal or doubt after the quote, a rewrite exercise, a banned-word list, a rival's pitch, a review of us
+    "海报上的“全网最低”得删，法务不会批", "把页面上的「顶级」字样替换为实测参数", "直播稿里“绝对有效”已经拿掉了",
+    "对方销售说他们是“国内唯一认证厂家”，这个说法站不住", "主播说的“全网最低”不属实，已要求更正",
+    "练习：把“本店是全城最好的火锅”改写成合规表达", "禁用词清单：最、第一、唯一、顶级、万能",
+    "培训要点：不得使用绝对化用语",
+    "The 'industry-leading' wording on the flyer was flagged by legal.",
+    "A rival is pitching 'the cheapest freight in Asia' to our accounts.",
+    "An online review calls us 'the best florist in town'; we thanked the author.",
+    "In the buyer's own words: 'this is the best onboarding we have ever had'.",
 ])
 def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker, text: str) -> None:
     assert [f for f in checker.check(text, REP) if f.kind in ("absolute_term", "guarantee")] == []
@@ -212,6 +221,9 @@ def test_long_runs_of_quotes_keep_every_finding(checker: Checker) -> None:
     # a first place or a smallest deviation that is our offer, not a team's or a region's record
     ("本品全国销量第一是广大客户的共同选择", "第一"), ("这款血糖仪测量偏差最小", "最小"),
     ("同类空调中我们能耗降幅最大", "最大"),
+    # the same cues with our own words: nothing is removed, doubted or reported
+    ("“全网最低”就是我们的底气，放海报上", "全网最"), ("我们主播说“全网最低”，大家放心拍", "全网最"),
+    ("新口号：“全网最低价”，删减版也保留这句", "全网最"),
 ])
 def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, text: str, claim: str) -> None:
     found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]

@@ -79,7 +79,7 @@ class Checker:
             )
         folded = fold(text)
         pii = find_pii(folded)
-        quoted = mentions(folded.text)
+        quoted = _union(mentions(folded.text))
         findings: list[Finding] = []
         for compiled in self._rules:
             for start, end, fields in _hits(compiled, folded, pii, asker, quoted):

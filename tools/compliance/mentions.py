@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 
 _CLOSE = "”\"」』’'"
 # An ASCII quote mark inside a word is an apostrophe ("can't use 'the best'", "'the best we've seen'").
-_QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,30}"
+_QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,60}"
            r"(?:[”」』’]|['\"](?![A-Za-z0-9]))")
 # One quote or a list of them; possessive, so a run of quotes is taken whole and never re-tried from inside.
 _QUOTES = re.compile(rf"(?:{_QUOTED}[\s、，,和及或与]{{0,3}}+(?:or\s+|and\s+)?)++", re.IGNORECASE)
@@ -36,18 +36,18 @@ _CUE_BEFORE = re.compile(
     r"|\b(?:can't|can’t|cannot|don't|don’t|do\s+not|never|must\s+not|avoid|remove|delete|drop|strike|replace|banned|ban"
     r"|prohibited|not\s+allowed|off-limits)\b"
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
-    r"|严禁|不要说|别说|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
+    r"|严禁|不要说|别说|改写成?|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
 _THIRD_PARTY = re.compile(
-    r"(?P<who>客户|顾客|用户|买家|网友|竞品|友商|竞争对手|对手|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书)"
+    r"(?P<who>客户|顾客|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人)"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
     r"(?P<mid>[^，,；;。“”\n]{0,12}?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求)"
-    r"|\b(?P<who_en>customers?|clients?|prospects?|competitors?|rivals?|reviewers?|users?|the\s+tender|the\s+rfp"
+    r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
-    r"(?P<mid_en>[^.!?,;\n]{0,30}?)\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)"
-    r"|describes?|described)\b",
+    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|calls?\s+(?:us|it)|called\s+(?:us|it)"
+    r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
 # Before the third party in its clause: none of us and no preposition that makes it an object ("我会跟老客户说",
@@ -58,17 +58,24 @@ _OURS_BEFORE_EN = re.compile(r"\b(?:we|our|ours|us|i|my|me|to|for|with)\b|\bwe'"
 _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
-    r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|换成|不能用|不要用|不能写|不合规|不跟|这种说法|这类说法|的说法|这种表述|这类表述|的表述"
+    r"(?:违规|违禁|违法)(?![吗么嘛不])|(?:要|得|该|需要?|必须|都)删|删(?:掉|除|去|了)|去掉|拿掉|撤掉|撤下|改成|改为|改写|换成|替换|不能用|不要用|不能写|别用|别堆|少用|不合规|不跟"
+    r"|这(?:种|类|个|些)(?:说法|表述|词|形容词|字眼|用语)|的说法|的表述|字样|不属实|站不住|夸大"
     r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
-    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t",
+    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\b(?:wording|phrasing|phrase)\b|\bwas\s+flagged\b",
     re.IGNORECASE,
 )
 # Words after the quote that take it up as ours: "…——这是我们的新口号", "…, as our tagline", "原稿保留…直接发".
 _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b",
+    re.IGNORECASE,
+)
+# A list of banned words, quoted or not: "违禁词清单：最、第一、唯一……", "banned words: best, #1".
+_BANNED_LIST = re.compile(
+    r"(?:违禁词|禁用词|敏感词|极限词|绝对化(?:用语|词)|禁用语|禁语|banned\s+(?:words|terms|phrases)"
+    r"|prohibited\s+(?:words|terms|phrases|claims))[^:：。\n]{0,8}[:：][^。\n]{1,120}",
     re.IGNORECASE,
 )
 _KEPT = re.compile(r"保留|沿用|照用")  # just before the quote: "原稿保留“…”"
@@ -79,14 +86,15 @@ _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用�
 
 def mentions(text: str) -> list[tuple[int, int]]:
     """(start, end) of each quoted stretch that is talked about rather than said; not in a sentence that asks
-    whether the phrase may be used ("客户想写“业内首选”，能用吗？"): the finding is the answer to that question."""
+    whether the phrase may be used ("客户想写“业内首选”，能用吗？"): the finding is the answer to that question.
+    A list of banned words after its title and a colon counts whole, quoted or not."""
     ends = [m.end() for m in _END.finditer(text)]
     out = []
     for m in _QUOTES.finditer(text):
         start, end = _sentence(ends, m.start(), m.end(), len(text))
         if _talked_about(text, m.start(), m.end(), start, end) and not _asks(text[start:end]):
             out.append(m.span())
-    return out
+    return out + [m.span() for m in _BANNED_LIST.finditer(text)]  # may overlap: the checker merges them
 
 
 def _sentence(ends: list[int], a: int, b: int, n: int) -> tuple[int, int]:
