@@ -297,10 +297,10 @@ def test_shipped_packs_load_with_versions() -> None:
 
 
 def test_a_user_pack_replaces_the_shipped_one_of_the_same_id(tmp_path: Path) -> None:
-    folder = _copy_pack(tmp_path, "ad-law-cn.yaml", ("史上最, 全网最", "史上最, 全网最, 爆款之王"))
+    folder = _copy_pack(tmp_path, "ad-law-cn.yaml", ("史上最, 全网最", "史上最, 全网最, 爆款天团"))
     checker = Checker(load_packs(folder))
-    assert kinds(checker, "这是爆款之王") == ["absolute_term"]
-    assert kinds(load_checker(None), "这是爆款之王") == []
+    assert kinds(checker, "这是爆款天团") == ["absolute_term"]
+    assert kinds(load_checker(None), "这是爆款天团") == []
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -334,6 +334,37 @@ def test_rule_rewrites_pass_their_own_check(checker: Checker, text: str) -> None
     report = build_report(checker, text, REP, "zh")
     assert report.verdict != "pass" and report.rewrite and report.rewrite_verdict == "pass"
     assert report.rewrite_by == "rules" and VALID_ID not in report.rewrite
+
+
+@pytest.mark.parametrize(("text", "rewrite"), [
+    ("We are the best CRM in China.", "We are an excellent CRM in China."),  # no "choice" before a noun
+    ("We are the best.", "We are an excellent choice."),
+    ("This is the ultimate phone system.", "This is an advanced phone system."),
+])
+def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite: str) -> None:
+    assert build_report(checker, text, REP, "en").rewrite == rewrite
+
+
+@pytest.mark.parametrize(("text", "claim"), [
+    ("城市巅峰之作，一席难求", "巅峰"), ("这价格全网找不到第二家！", "找不到第二家"), ("保湿力吊打一众大牌", "吊打"),
+    ("我们的售后是华南最好的，没有之一", "没有之一"), ("床垫界的爱马仕，睡过就回不去了", "界的爱马仕"),
+    ("这款蛋白粉卖得比谁都火", "比谁都火"), ("１００％纯天然植物萃取", "１００％纯"),
+    ("This mattress is in a league of its own.", "in a league of its own"),
+    ("Nothing on the market touches our noise cancellation.", "Nothing on the market touches"),
+    ("The ultimate protein bar.", "The ultimate"), ("Cheaper than anyone in town.", "Cheaper than anyone"),
+    ("You won't find a better espresso machine under $50.", "find a better"),
+    ("The comfiest hoodie on the planet.", "comfiest hoodie on the planet"),
+    ("Meet the last hair dryer you'll ever need.", "the last hair dryer you'll ever need"),
+])
+def test_the_extreme_words_of_the_usual_lists_are_claims(checker: Checker, text: str, claim: str) -> None:
+    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+
+
+@pytest.mark.parametrize("text", ["王者荣耀的皮肤活动下周开始", "不敢说独一份，但服务很用心", "Goat milk soap, 100 g",
+                                  "I can't honestly say we're the leading provider in the region."])
+def test_extreme_words_in_names_or_negations_pass(checker: Checker, text: str) -> None:
+    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
 
 
 def test_discount_rewrite_uses_the_limit(checker: Checker) -> None:

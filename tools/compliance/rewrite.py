@@ -39,7 +39,7 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         elif rule.replacement is not None:
             edits.append((f.start, f.end, rule.replacement.get(_lang_at(text, f.start, lang))))
         elif rule.terms or rule.patterns:
-            edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 1])))
+            edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 2])))
         if rule.suffix is not None:
             clause = rule.suffix.get(_lang_at(text, f.start, lang))
             if clause not in text:
