@@ -148,6 +148,27 @@ def test_superlatives_that_describe_no_offer_pass(checker: Checker, text: str) -
     assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
 
 
+@pytest.mark.parametrize("text", [
+    "没有哪款软件是完美的，我们也在迭代", "理财没有绝对安全的，请按风险等级配置", "评标办法：经评审的最低投标价中标",
+    "货架最多放四层，最高承重是80kg", "叉车最高只能升到三层", "那款最贵的配置您用不上", "最乐观的估计是月底到货",
+    "这已经是我能给您的最低价了", "本店本月卖得最好的是这款围巾", "The cheapest plan we offer is Basic at $9.",
+    "Pro is our most popular plan with agencies.", "Here is our best price for this order: $3.10/unit.",
+    "Bids are scored on price; the lowest compliant bid gets full marks.", "No software is perfect, ours included.",
+])
+def test_our_own_range_this_deal_a_tender_rule_or_a_spec_limit_pass(checker: Checker, text: str) -> None:
+    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
+
+
+@pytest.mark.parametrize(("text", "claim"), [
+    ("全网最低价99元，手慢无", "全网最"), ("该型号为今年销量第一的机型", "销量第一"),
+    ("我们是全国最大的3家供应商", "全国最"),
+    ("We offer the lowest prices in the industry.", "lowest prices"), ("没有第二家能做到", "没有第二家"),
+])
+def test_claims_next_to_those_contexts_are_still_found(checker: Checker, text: str, claim: str) -> None:
+    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+
+
 @pytest.mark.parametrize(("text", "claim"), [
     ("We are the No. 1 supplier on the market.", "No. 1"), ("Perfect for every kitchen.", "Perfect"),
     ("Our warehouse robots are the fastest in the industry.", "fastest"),
