@@ -79,7 +79,9 @@ def test_log_records_are_masked() -> None:
 
 @pytest.mark.parametrize(("text", "off"), [
     ("打7折", 30.0), ("八五折", 15.0), ("9.5折", 5.0), ("75折", 25.0), ("让利20%", 20.0), ("优惠15个点", 15.0),
-    ("30% off the list price", 30.0), ("a discount of 25%", 25.0), ("a 33% reduction on the hardware bundle", 33.0),
+    ("30% off the list price", 30.0),
+    ("a discount of 25%", 25.0),
+    ("a 33% reduction on the hardware bundle", 33.0),
     ("a 10% reduction in the subscription fee", 10.0), ("a price reduction of 12%", 12.0),
 ])
 def test_discounts_are_read_as_percent_off(text: str, off: float) -> None:
@@ -111,9 +113,14 @@ def test_figures_that_are_not_instalments_are_not_summed(text: str) -> None:
     assert payment_issues(text) == []
 
 
-def test_an_acceptance_named_otherwise_is_still_a_milestone() -> None:
-    issues = payment_issues("Payment terms：首付 30%，delivery 后 50%，UAT 通过后 30%。")
-    assert [(i.problem, i.detail) for i in issues] == [("sum", "110%")]
+@pytest.mark.parametrize(("text", "total"), [
+    ("Payment terms：首付 30%，delivery 后 50%，UAT 通过后 30%。", "110%"),  # UAT is an acceptance
+    ("首期款40%，二期款40%，三期款30%", "110%"),
+    ("预付30%，到货60%，质保金5%不计利息", "95%"),  # interest named beside a milestone: still an instalment
+    ("30% advance, 70% on delivery, 5% retention (interest-free)", "105%"),
+])
+def test_instalments_named_otherwise_still_add_up(text: str, total: str) -> None:
+    assert [(i.problem, i.detail) for i in payment_issues(text)] == [("sum", total)]
 
 
 # ---- the deterministic pass ---------------------------------------------------------------------------------
@@ -169,8 +176,61 @@ def test_claims_next_to_those_contexts_are_still_found(checker: Checker, text: s
     assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
 
 
+# A review of the excuses found each of these excused or missed; the first group is why a claim is excused only
+# when it starts inside the excuse, not when it merely overlaps it.
 @pytest.mark.parametrize(("text", "claim"), [
-    ("We are the No. 1 supplier on the market.", "No. 1"), ("Perfect for every kitchen.", "Perfect"),
+    ("全网最快发货，下单就送", "全网最"),
+    ("我们是全国最快送达的品牌", "全国最"),
+    ("史上最大让利，错过再等一年", "史上最"),
+    ("我们以全网最低价中标了这个项目", "全网最"),
+    ("全网最期待的新品", "全网最"),
+    ("没有哪家能比我们全网最低价更实惠", "全网最"),
+    ("我们是行业首选方案提供商", "首选"), ("同行最低价3999元", "最低价"), ("我们是全国门店销量第一的品牌", "销量第一"),
+    ("市场销量第一的是Acme", "销量第一"),
+    ("不是我吹我们是全网最低价", "全网最"),
+    ("降本最直接的方式就是选我们", "最直接"),
+    ("我们的口号是“全网最低价”，绝不夸大。", "全网最"), ("我们就是“行业第一”，这个说法一点不夸大", "行业第一"),
+    ("我们的新文案改写成“全网最低价”，请查收", "全网最"), ("已去掉极限词：我们依然是全网最低价", "全网最"),
+    ("达人说得对，我们就是“全网最低价”", "全网最"),
+    ("We always give you the lowest quote in the industry.", "the lowest quote"),
+    ("There is no doubt ours is the best CRM on the market.", "the best"),
+    ("We are the No. 1 platform for HR teams in China.", "No. 1"),
+    ("We are No. 1 in the building materials market.", "No. 1"),
+    ("Our app is the best way to track your sales pipeline.", "the best"),
+    ("This package is the best buy on the market.", "the best"),
+    ("We run the largest deployment in the world.", "largest"),
+    ("Our lowest price in the entire Chinese market is $99.", "lowest"),
+    ("We have the best people for the job in the industry.", "the best"),
+    ("Banned words: best, #1. But honestly, we are the best CRM on the market.", "the best"),
+    ('Our new slogan "the best CRM on the market" - great wording!', "the best"),
+    ('Buyers say what we say: "the best CRM on the market".', "the best"),
+])
+def test_claims_a_review_found_excused_are_found(checker: Checker, text: str, claim: str) -> None:
+    lang = "en" if text.isascii() else "zh"
+    found = [text[f.start:f.end] for f in checker.check(text, REP, lang) if f.kind == "absolute_term"]
+    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+
+
+@pytest.mark.parametrize("text", [
+    "我们的终极目标是帮您降低库存成本", "电池已通过针刺和碾压测试", "我们目前没有第二家供应商，只能等",
+    "这个项目目前没有对手参与竞标",
+    "合同原件仅此一份，请妥善保管",
+    "这是我们在华东的行业标杆客户",
+    "第100天然后自动续费",
+    "面料成分：100%纯棉", "Please confirm the ultimate beneficial owner of the account.",
+    "No worries we can match the PO number on our side.", "With the pandemic years behind us, budgets are back.",
+    "You know your business better than anyone.", "There is no better time to review the contract than now.",
+    "Is Tuesday your first choice for the demo?", "We plan to invest in all of our regional offices.",
+    "Make sure nothing touches the production database during cutover.",
+])
+def test_ordinary_text_a_review_found_flagged_passes(checker: Checker, text: str) -> None:
+    lang = "en" if text.isascii() else "zh"
+    assert [f for f in checker.check(text, REP, lang) if f.kind == "absolute_term"] == []
+
+
+@pytest.mark.parametrize(("text", "claim"), [
+    ("We are the No. 1 supplier on the market.", "No. 1"),
+    ("Perfect for every kitchen.", "Perfect"),
     ("Our warehouse robots are the fastest in the industry.", "fastest"),
     ("我们是全网发货最快的商家", "最快"), ("这是我们最好的产品，最受欢迎", "最好"),
     ("我们的客服是业内最贴心的", "业内最"),
@@ -372,7 +432,8 @@ def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite
     ("这款蛋白粉卖得比谁都火", "比谁都火"), ("１００％纯天然植物萃取", "１００％纯"),
     ("This mattress is in a league of its own.", "in a league of its own"),
     ("Nothing on the market touches our noise cancellation.", "Nothing on the market touches"),
-    ("The ultimate protein bar.", "The ultimate"), ("Cheaper than anyone in town.", "Cheaper than anyone"),
+    ("The ultimate protein bar.", "The ultimate"),
+    ("Cheaper than anyone in town.", "Cheaper than anyone"),
     ("You won't find a better espresso machine under $50.", "find a better"),
     ("The comfiest hoodie on the planet.", "comfiest hoodie on the planet"),
     ("Meet the last hair dryer you'll ever need.", "the last hair dryer you'll ever need"),
@@ -447,7 +508,8 @@ def test_discount_advice_names_the_approver_from_the_directory(
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("这段话合规吗:我们是第一", True), ("这样说可以吗：绝对正品", True), ("能不能把客户的身份证号发给经销商？", True),
-    ("Is this OK to send: we are the best", True), ("Can I tell the customer we are the No.1 brand?", True),
+    ("Is this OK to send: we are the best", True),
+    ("Can I tell the customer we are the No.1 brand?", True),
     ("可以把上个月华东的销售额发给我吗?", False), ("Can I send the Q3 report to my manager?", False),
     ("上个月华东区的销售额", False),
 ])

@@ -65,6 +65,16 @@ def test_a_reply_cut_by_the_token_limit_keeps_its_whole_sentences(raw: str, kept
         parse_decision(raw)
 
 
+@pytest.mark.parametrize(("raw", "kept"), [
+    ('{"tool":"reply","text":"Done."', "Done."),  # only the brace was cut: the reply is whole, no mark
+    ('{"tool":"reply","text":"好的。"  \n  \n  \n  \n', "好的。"),
+    ('{"tool":"reply","text":"发个表情\\ud83d', "发个表情" + CUT_MARK),  # half an escaped emoji is dropped
+])
+def test_a_reply_cut_after_its_text_or_inside_an_emoji(raw: str, kept: str) -> None:
+    assert salvage_reply(raw) == kept
+    kept.encode("utf-8")  # no lone surrogate
+
+
 @pytest.mark.parametrize("raw", ['{"tool":"route_request","args":{"department":"finance","text":"退',
                                  '{"tool":"reply","text":"', '{"tool":"reply","text":"  \\n',
                                  '{"tool":"rep'])

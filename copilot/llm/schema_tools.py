@@ -112,7 +112,8 @@ def to_wire(messages: Sequence[BaseMessage], catalogue: str | None) -> list[dict
 
 
 def salvage_reply(raw: str) -> str | None:
-    """The text of a reply the token limit cut off, ended at its last whole sentence; None if it is no reply.
+    """The text of a reply the token limit cut off, ended at its last whole sentence and CUT_MARK (or whole, when
+    only the closing brace was cut); None if it is no reply.
 
     A cut tool call is never salvaged: its arguments are incomplete, and running it could do the wrong thing.
     """
@@ -120,6 +121,11 @@ def salvage_reply(raw: str) -> str | None:
     if head is None:
         return None
     body = raw[head.end():]
+    try:  # the text closed before the cut (only the closing brace is missing): it is whole
+        whole, _ = json.JSONDecoder().raw_decode(f'"{body}')
+        return str(whole).strip() or None
+    except json.JSONDecodeError:
+        pass
     text = None
     for end in range(len(body), max(len(body) - 8, -1), -1):  # the cut may fall inside an escape (\u4e2d, \")
         try:
@@ -127,7 +133,9 @@ def salvage_reply(raw: str) -> str | None:
             break
         except json.JSONDecodeError:
             continue
-    if not text or not text.strip():
+    # A cut between the two halves of an escaped surrogate pair (\ud83d\ude00) leaves half an emoji.
+    text = "".join(ch for ch in text or "" if not 0xD800 <= ord(ch) <= 0xDFFF)
+    if not text.strip():
         return None
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if ends and ends[-1] > len(text) // 2:  # drop the half sentence, unless that loses most of the answer

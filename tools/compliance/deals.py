@@ -62,11 +62,12 @@ def find_discounts(text: str) -> list[Discount]:
 # ---- payment milestones -------------------------------------------------------------------------------------
 
 # Not bare 款 (这款, 新款 are "model") nor "due to" (a cause).
-_PAY_WORDS = (r"预付|首付|定金|订金|首款|进度款|[付货收尾余]款|款项|质保金|保证金|支付|付|"
+_PAY_WORDS = (r"预付|首付|定金|订金|首款|进度款|[付货收尾余期]款|款项|质保金|保证金|支付|付|"
               r"advance|deposit|down payment|upfront|payment|paid|payable|balance|retention|installment|due(?!\s+to\b)")
-# Percentages in these clauses are penalties or interest, not instalments of the price.
-_NOT_INSTALMENT = re.compile(r"违约金|赔偿|赔付|罚|滞纳金|利息|penalt|liquidated damages|late fee|interest|compensat",
-                             re.IGNORECASE)
+# Percentages in these clauses are penalties or interest, not instalments of the price (unless the clause names a
+# milestone too: "质保金5%不计利息" is an instalment).
+_NOT_INSTALMENT = re.compile(
+    r"违约金|赔偿|赔付|罚|滞纳金|利息|penalt|liquidated damages|late fee|interest(?!ed)|compensat", re.IGNORECASE)
 _PAY_PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|％)")
 _EVENT = {
     "delivery": re.compile(r"到货|发货|交付|交货|上线|delivery|deliver|shipment|ship|go-live", re.IGNORECASE),
@@ -100,7 +101,8 @@ def payment_issues(text: str) -> list[PaymentIssue]:
     clauses = [(m.start(), m.end(), m.group()) for m in _CLAUSE.finditer(text)]
     pays: list[tuple[int, int, float]] = []
     for start, _end, clause in clauses:
-        if not (_PAY_CONTEXT.search(clause) or _MILESTONE.search(clause)) or _NOT_INSTALMENT.search(clause):
+        milestone = _MILESTONE.search(clause)
+        if not (_PAY_CONTEXT.search(clause) or milestone) or (_NOT_INSTALMENT.search(clause) and not milestone):
             continue
         for m in _PAY_PCT.finditer(clause):
             tail = clause[m.end(): m.end() + 6]

@@ -146,11 +146,13 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted:
     elif rule.detector == "payment_terms":
         hits += [(*folded.span(p.start, p.end), {"detail": p.detail}) for p in payment_issues(text)]
     if c.match is not None:
-        excused = [m.span() for m in c.unless.finditer(text)] if c.unless else []
-        if rule.excuse_mentions:
-            excused = _union(excused + quoted)
+        # A claim is excused when it starts inside an excuse ("全网最快发货" is a claim though "最快发货", a delivery
+        # time, is excused), or when it overlaps a quote that is talked about ("承诺“全国次日达100%”" as a rival's).
+        excused = _union([m.span() for m in c.unless.finditer(text)]) if c.unless else []
+        mentioned = quoted if rule.excuse_mentions else []
         for m in c.match.finditer(text):
-            if m.end() > m.start() and not _within(*m.span(), excused):
+            if m.end() > m.start() and not (_within(m.start(), m.start() + 1, excused)
+                                            or _within(m.start(), m.end(), mentioned)):
                 hits.append((*folded.span(*m.span()), {}))
     if c.groups:
         hits += _cooccurring(c, folded, pii)

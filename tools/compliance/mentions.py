@@ -36,7 +36,7 @@ _CUE_BEFORE = re.compile(
     r"|\b(?:can't|can’t|cannot|don't|don’t|do\s+not|never|must\s+not|avoid|remove|delete|drop|strike|replace|banned|ban"
     r"|prohibited|not\s+allowed|off-limits)\b"
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
-    r"|严禁|不要说|别说|改写成?|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
+    r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
@@ -59,11 +59,13 @@ _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|(?:要|得|该|需要?|必须|都)删|删(?:掉|除|去|了)|去掉|拿掉|撤掉|撤下|改成|改为|改写|换成|替换|不能用|不要用|不能写|别用|别堆|少用|不合规|不跟"
-    r"|这(?:种|类|个|些)(?:说法|表述|词|形容词|字眼|用语)|的说法|的表述|字样|不属实|站不住|夸大"
+    r"|这(?:种|类)(?:说法|表述|词|用语|字眼)|这些(?:形容词|词|字眼)|的说法|的表述|字样|不属实|站不住"
     r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
-    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\b(?:wording|phrasing|phrase)\b|\bwas\s+flagged\b",
+    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b"
+    r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
+    r"|banned|struck|cut|dropped)\b",
     re.IGNORECASE,
 )
 # Words after the quote that take it up as ours: "…——这是我们的新口号", "…, as our tagline", "原稿保留…直接发".
@@ -75,7 +77,9 @@ _ADOPTED = re.compile(
 # A list of banned words, quoted or not: "违禁词清单：最、第一、唯一……", "banned words: best, #1".
 _BANNED_LIST = re.compile(
     r"(?:违禁词|禁用词|敏感词|极限词|绝对化(?:用语|词)|禁用语|禁语|banned\s+(?:words|terms|phrases)"
-    r"|prohibited\s+(?:words|terms|phrases|claims))[^:：。\n]{0,8}[:：][^。\n]{1,120}",
+    r"|prohibited\s+(?:words|terms|phrases|claims))[^:：。\n]{0,8}[:：]\s*"
+    # the list itself: two or more short items (最、第一、唯一 / best, #1), not the sentence after it
+    r"(?:[^、，,。.;；!?！？\n]{1,8}[、，,/]\s*)+[^、，,。.;；!?！？\n]{1,8}",
     re.IGNORECASE,
 )
 _KEPT = re.compile(r"保留|沿用|照用")  # just before the quote: "原稿保留“…”"
@@ -113,7 +117,8 @@ def _talked_about(text: str, a: int, b: int, start: int, end: int) -> bool:
     # A cue speaks of the quote right after it: "客户说“最好”，我们就是“全网最低价”" excuses only 最好.
     if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a)):
         return True
-    if any(_right_before(text, c, a) and _speaker(text, c, start) for c in _THIRD_PARTY.finditer(text, lo, a)):
+    if any(_right_before(text, c, a) and _speaker(text, c, start) and not _ours_between(text, c, a)
+           for c in _THIRD_PARTY.finditer(text, lo, a)):
         return True
     cue = _CUE_AFTER.search(after)
     return cue is not None and cue.start() <= AFTER
@@ -131,6 +136,12 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
     clause = max((c.end() for c in _CLAUSE_END.finditer(text, sentence_start, who)), default=sentence_start)
     before, mid = (_OURS_BEFORE_ZH, _OURS_MID_ZH) if zh else (_OURS_BEFORE_EN, _OURS_MID_EN)
     return not before.search(text[clause:who]) and not mid.search(m.group("mid" if zh else "mid_en"))
+
+
+def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
+    """One of ours speaks between the party's verb and the quote: "达人说得对，我们就是“全网最低价”"."""
+    mid = _OURS_MID_ZH if m.group("who") is not None else _OURS_MID_EN
+    return mid.search(text, m.end(), a) is not None
 
 
 def _asks(sentence: str) -> bool:
