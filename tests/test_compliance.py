@@ -211,6 +211,38 @@ def test_claims_a_review_found_excused_are_found(checker: Checker, text: str, cl
     assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
 
 
+# A second review, of the mend above.
+@pytest.mark.parametrize(("text", "claim"), [
+    ("市场占有率最高达35%，选我们没错", "最高"),
+    ("同类产品价格里我们最低只要99元", "最低"),
+    ("交付最快的就是我们", "最快"),
+    ("上个月全国销量第一的是我们家的空调", "销量第一"),
+    ("行业里服务最好的是我们团队", "最好"),
+    ("本店这款全省销量第一", "销量第一"),
+    ("我们的滤芯是“行业第一”，坏了免费替换", "行业第一"),
+    ("“全网最低价”，如有不属实双倍退差价", "全网最"),
+    ("降本最好的办法就是直接换我们的系统", "最好"),
+    ("这难道不是全网最低价吗？", "全网最"),
+    ("选来选去还是我们最好", "最好"),
+    ("博主推荐说这是“行业天花板”，您可以看看", "天花板"),
+    ("年度最大让利，错过再等一年", "最大"),
+    ("We are the No. 1 road freight carrier in China.", "No. 1"),
+    ("We are China's No. 1 bus maker.", "No. 1"),
+    ("We run the largest deployment anywhere in China.", "the largest"),
+    ("Our app is the fastest way to send money abroad.", "the fastest"),
+    ("The lowest price you will find anywhere is $99 - ours.", "The lowest"),
+    ("Ours is the best timesheet app on the market.", "the best"),
+    ("This is the best you can buy.", "the best"),
+    ("We can't promise miracles, but we're the best CRM in Asia.", "the best"),
+    ('Customers call us "the No. 1 CRM in China" - try it today.', "No. 1"),
+    ("Reviews call it 'the best CRM on the market'.", "the best"),
+])
+def test_claims_a_second_review_found_excused_are_found(checker: Checker, text: str, claim: str) -> None:
+    lang = "en" if text.isascii() else "zh"
+    found = [text[f.start:f.end] for f in checker.check(text, REP, lang) if f.kind == "absolute_term"]
+    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+
+
 @pytest.mark.parametrize("text", [
     "我们的终极目标是帮您降低库存成本", "电池已通过针刺和碾压测试", "我们目前没有第二家供应商，只能等",
     "这个项目目前没有对手参与竞标",
@@ -224,6 +256,31 @@ def test_claims_a_review_found_excused_are_found(checker: Checker, text: str, cl
     "Make sure nothing touches the production database during cutover.",
 ])
 def test_ordinary_text_a_review_found_flagged_passes(checker: Checker, text: str) -> None:
+    lang = "en" if text.isascii() else "zh"
+    assert [f for f in checker.check(text, REP, lang) if f.kind == "absolute_term"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "我们也没有第二个仓库了，只能从上海发货",
+    "我实在找不出第二个方案了，您看这个行不行",
+    "跟华为比我们目前还难以望其项背",
+    "我们对标行业标杆，还有不少差距",
+    "井盖抗碾压级别D400，可以走重车",
+    "压路机需碾压所有路段三遍",
+    "参与秒杀所有商品限购一件",
+    "现在是装修旺季巅峰期，建议尽早下单",
+    "我们的至尊会员可以享受免运费",
+    "我们做装修行业天花板安装十年了",
+    "Please confirm the ultimate consignee and the ultimate end-user for the export licence.",
+    "We are miles ahead of schedule on the installation.",
+    "Sea freight is cheaper than any other option for this volume.",
+    "The client's first choice was Option B, so we went with that.",
+    "The nearest service centre in all of Hebei is in Baoding.",
+    "The new model outperforms all previous versions in our lab tests.",
+    "Signing the DPA is the only requirement for the platform go-live.",
+    "Option B ends up being the cheapest for you.",
+])
+def test_ordinary_text_a_second_review_found_flagged_passes(checker: Checker, text: str) -> None:
     lang = "en" if text.isascii() else "zh"
     assert [f for f in checker.check(text, REP, lang) if f.kind == "absolute_term"] == []
 
@@ -259,7 +316,7 @@ def test_the_same_words_making_a_claim_are_still_found(checker: Checker, text: s
     "培训要点：不得使用绝对化用语",
     "The 'industry-leading' wording on the flyer was flagged by legal.",
     "A rival is pitching 'the cheapest freight in Asia' to our accounts.",
-    "An online review calls us 'the best florist in town'; we thanked the author.",
+    "An online review called us 'the best florist in town'; we thanked the author.",
     "In the buyer's own words: 'this is the best onboarding we have ever had'.",
 ])
 def test_a_claim_quoted_to_be_removed_is_a_mention_not_a_claim(checker: Checker, text: str) -> None:

@@ -46,7 +46,7 @@ _THIRD_PARTY = re.compile(
     r"(?P<mid>[^，,；;。“”\n]{0,12}?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求)"
     r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
-    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|calls?\s+(?:us|it)|called\s+(?:us|it)"
+    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)"
     r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
@@ -58,8 +58,8 @@ _OURS_BEFORE_EN = re.compile(r"\b(?:we|our|ours|us|i|my|me|to|for|with)\b|\bwe'"
 _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
-    r"(?:违规|违禁|违法)(?![吗么嘛不])|(?:要|得|该|需要?|必须|都)删|删(?:掉|除|去|了)|去掉|拿掉|撤掉|撤下|改成|改为|改写|换成|替换|不能用|不要用|不能写|别用|别堆|少用|不合规|不跟"
-    r"|这(?:种|类)(?:说法|表述|词|用语|字眼)|这些(?:形容词|词|字眼)|的说法|的表述|字样|不属实|站不住"
+    r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
+    r"|这(?:种|类)(?:说法|表述|词|用语|字眼)|这些(?:形容词|词|字眼)|的说法|的表述"
     r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
@@ -68,10 +68,20 @@ _CUE_AFTER = re.compile(
     r"|banned|struck|cut|dropped)\b",
     re.IGNORECASE,
 )
+# Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
+# after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
+_CUE_NEAR = re.compile(
+    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)",
+    re.IGNORECASE,
+)
+_LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNORECASE)
 # Words after the quote that take it up as ours: "…——这是我们的新口号", "…, as our tagline", "原稿保留…直接发".
 _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
-    r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b",
+    r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b"
+    # a call to act on it: the words are forwarded as our advertising
+    r"|(?:您|你|大家)?可以看看|欢迎(?:选购|下单|咨询|体验|抢购)|赶紧|快来|马上下单|\b(?:try\s+it|buy\s+(?:it|now)|order\s+now"
+    r"|sign\s+up|get\s+yours|shop\s+now|book\s+(?:a|your)\s+demo)\b",
     re.IGNORECASE,
 )
 # A list of banned words, quoted or not: "违禁词清单：最、第一、唯一……", "banned words: best, #1".
@@ -119,6 +129,9 @@ def _talked_about(text: str, a: int, b: int, start: int, end: int) -> bool:
         return True
     if any(_right_before(text, c, a) and _speaker(text, c, start) and not _ours_between(text, c, a)
            for c in _THIRD_PARTY.finditer(text, lo, a)):
+        return True
+    closed = a + len(_LIST_TAIL.sub("", text[a:b]))  # the last closing quote, without a list's trailing comma
+    if _CUE_NEAR.match(text, closed, min(end, closed + 12)):
         return True
     cue = _CUE_AFTER.search(after)
     return cue is not None and cue.start() <= AFTER
