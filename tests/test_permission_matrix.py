@@ -464,21 +464,25 @@ def test_check_compliance(world: World, persona: Persona, attack: Any) -> None:
 
 ROI = [  # the customer is another region's (Midea: south, Wumart: north), or a restricted case's (CR Vanguard)
     ("other-region-customer-zh", "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年",
-     {"customer": "美的", "investment": "80万", "annual_savings": "30万", "years": 3}),
+     {"customer": "美的", "investment": "80万", "annual_savings": "30万", "years": 3}, "south"),
     ("other-region-customer-en", "ROI for Wumart Group: 500k investment, saves 200k a year over 3 years",
-     {"customer": "Wumart Group", "investment": "500k", "annual_savings": "200k", "years": 3}),
+     {"customer": "Wumart Group", "investment": "500k", "annual_savings": "200k", "years": 3}, "north"),
     ("restricted-case-customer-zh", "给华润万家做ROI报告，投入100万，每年节省40万，测算三年",
-     {"customer": "华润万家", "investment": "100万", "annual_savings": "40万", "years": 3}),
+     {"customer": "华润万家", "investment": "100万", "annual_savings": "40万", "years": 3}, "south"),
 ]
 
 
 @pytest.mark.parametrize("attack", ROI, ids=[a[0] for a in ROI])
 @pytest.mark.parametrize("persona", PERSONAS, ids=[p.key for p in PERSONAS])
 def test_draft_roi_report(world: World, persona: Persona, attack: Any, tmp_path: Path) -> None:
-    _, text, args = attack
+    _, text, args, region = attack
     user = world.directory.get(persona.user_id)
     deps = dataclasses.replace(world.deps, reports_dir=tmp_path / "reports")
     out = run_tool(world, "draft_roi_report", user.user_id, text, args, deps=deps)
+    if not (user.all_regions or region in user.regions):  # another region's account: refused, nothing written
+        assert out.output is None and isinstance(out.error, PermissionDenied), out.message
+        assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").iterdir())
+        return
     assert out.error is None and out.output is not None, out.message
     cited = out.output.applied["cases"]
     assert all(world.acl[d].allows(user) for d in cited), [d for d in cited if not world.acl[d].allows(user)]

@@ -17,6 +17,7 @@ from tools.roi.finance import RoiInputs, analyse, payback
 from tools.roi.report import Texts
 from tools.roi.texts import amount, pct, report_texts
 
+MIDEA_OWNER = "rep.south.1"  # 美的集团 is a South China account
 MIDEA = RoiInputs(customer="美的集团", investment=800_000, annual_savings=300_000, years=3, discount_rate=0.08)
 
 
@@ -108,7 +109,7 @@ def roi_service(service: CopilotService) -> CopilotService:
 def test_report_from_the_users_words(roi_service: CopilotService, fake_model: ScriptedChatModel) -> None:
     fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="80万", annual_savings="30万",
                                    years=3)]
-    reply = roi_service.ask("demo.rep", "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年")
+    reply = roi_service.ask(MIDEA_OWNER, "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年")
     assert "ROI 12.5%" in reply.reply and "NPV -¥2.7万" in reply.reply and "IRR 6.1%" in reply.reply
     assert [a.title for a in reply.attachments] == ["ROI 报告 (DOCX)", "ROI 报告 (PDF)"]
     assert all(Path(str(a.path)).exists() for a in reply.attachments)
@@ -117,11 +118,35 @@ def test_report_from_the_users_words(roi_service: CopilotService, fake_model: Sc
         800_000.0, 300_000.0, 3, 0.08)
 
 
+@pytest.mark.parametrize(("user", "text", "customer", "message"), [
+    ("demo.rep", "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年", "美的", "美的集团不在您的客户范围内"),
+    ("demo.rep", "ROI for Midea: 800k investment, saves 300k a year over 3 years", "Midea",
+     "Midea Group is not among your customers"),
+    # the East China manager
+    ("demo.manager", "给美的集团做ROI,投入80万,每年节省30万,三年", "美的集团", "不在您的客户范围内"),
+])
+def test_another_regions_customer_gets_no_report(roi_service: CopilotService, fake_model: ScriptedChatModel,
+                                                 user: str, text: str, customer: str, message: str) -> None:
+    fake_model.script = [tool_call("draft_roi_report", customer=customer, investment="800000",
+                                   annual_savings="300000", years=3)]
+    reply = roi_service.ask(user, text)
+    assert message in reply.reply and not reply.tool_calls[0].ok and not reply.attachments
+    reports = roi_service.settings.data_dir / "reports"
+    assert not reports.exists() or not list(reports.iterdir())
+
+
+def test_the_director_with_every_region_gets_it(roi_service: CopilotService, fake_model: ScriptedChatModel) -> None:
+    fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="80万", annual_savings="30万",
+                                   years=3)]
+    reply = roi_service.ask("demo.director", "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年")
+    assert reply.tool_calls[0].ok and "ROI 12.5%" in reply.reply
+
+
 def test_a_mis_scaled_amount_from_the_model_is_refused(roi_service: CopilotService,
                                                         fake_model: ScriptedChatModel) -> None:
     fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="8000000", annual_savings="30万",
                                    years=3)]
-    reply = roi_service.ask("demo.rep", "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年")
+    reply = roi_service.ask(MIDEA_OWNER, "帮我给美的做一份ROI报告,投入80万,每年节省30万,三年")
     assert not reply.tool_calls[0].ok and "请在消息中写明投入金额" in reply.reply and not reply.attachments
 
 
@@ -138,7 +163,7 @@ def test_a_mis_scaled_amount_from_the_model_is_refused(roi_service: CopilotServi
 def test_bad_input_gets_a_clear_message_and_no_file(roi_service: CopilotService, fake_model: ScriptedChatModel,
                                                      text: str, args: dict[str, object], message: str) -> None:
     fake_model.script = [tool_call("draft_roi_report", **args)]
-    reply = roi_service.ask("demo.rep", text)
+    reply = roi_service.ask(MIDEA_OWNER, text)
     assert message in reply.reply and not reply.attachments
     reports = roi_service.settings.data_dir / "reports"
     assert not reports.exists() or not list(reports.iterdir())
@@ -177,7 +202,7 @@ def test_ramp_up_and_running_costs_from_the_message(roi_service: CopilotService,
                                                      fake_model: ScriptedChatModel) -> None:
     fake_model.script = [tool_call("draft_roi_report", customer="美的", investment="80万", annual_savings="30万",
                                    years=3, maintenance="2万", ramp_up="第一年50%")]
-    reply = roi_service.ask("demo.rep", "给美的做ROI:投入80万,每年节省30万,运维每年2万,第一年只达到50%,三年")
+    reply = roi_service.ask(MIDEA_OWNER, "给美的做ROI:投入80万,每年节省30万,运维每年2万,第一年只达到50%,三年")
     args = reply.tool_calls[0].args
     assert reply.tool_calls[0].ok and args["maintenance"] == 20_000.0
     # Net flows: -800k, 150k-20k, 280k, 280k -> ROI = (690k - 800k) / 800k
@@ -191,5 +216,5 @@ def test_a_request_with_no_amounts_gets_a_question(roi_service: CopilotService, 
     assert reply.reply == "Which customer is the ROI report for?" and reply.tool_calls[0].error is None
     fake_model.script = [tool_call("draft_roi_report", customer="美的集团", investment="800000",
                                    annual_savings="300000", years=3)]
-    reply = roi_service.ask("demo.rep", "给美的做个ROI报告")  # the customer is named, the amounts are not
+    reply = roi_service.ask(MIDEA_OWNER, "给美的做个ROI报告")  # the customer is named, the amounts are not
     assert reply.reply == "请问投入金额是多少？" and not reply.attachments

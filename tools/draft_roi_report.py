@@ -13,7 +13,7 @@ from pydantic import Field
 
 from copilot import fmt
 from copilot.context import RequestContext
-from copilot.errors import CopilotError, NeedsInfo, ToolInputError
+from copilot.errors import CopilotError, NeedsInfo, PermissionDenied, ToolInputError
 from copilot.normalize import parse_money, parse_percent
 from tools.base import Attachment, Tool, ToolArgs, ToolDeps, ToolOutput
 from tools.chart_worker import ChartWorker
@@ -133,7 +133,8 @@ def _customer(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) -> tuple[
     name = args.customer.strip()
     with deps.warehouse() as conn:
         crm = customers(conn)
-        industries = dict(conn.execute("SELECT customer_id, industry FROM dim_customer").fetchall())
+        facts = {cid: (industry, region) for cid, industry, region in
+                 conn.execute("SELECT customer_id, industry, region_code FROM dim_customer").fetchall()}
     said = ctx.text.lower()
     if name.lower() not in said:  # the model's customer must be one the user named ("美的" -> 美的集团 is fine)
         named = [m for m in crm if any(len(n) >= 2 and n.lower() in said for n in m.names)]
@@ -144,7 +145,15 @@ def _customer(args: DraftRoiArgs, ctx: RequestContext, deps: ToolDeps) -> tuple[
     for m in crm:  # a name or short name (美的, Midea), the full name inside the user's, or a part of the English name
         short = key in (n.lower() for n in m.names[1:])
         if short or m.name_zh in name or (len(name) >= 3 and key in m.name_en.lower()):
-            return m.name(ctx.lang), industries.get(m.code)
+            industry, region = facts.get(m.code, (None, None))
+            if not (ctx.user.all_regions or region in ctx.user.regions):
+                # A customer of another region is someone else's account: no report, whatever the model asked.
+                raise PermissionDenied(
+                    en=f"{m.name_en} is not among your customers (outside your data scope), so I can't draft its "
+                       "ROI report. Ask its account owner or your manager.",
+                    zh=f"{m.name_zh}不在您的客户范围内（超出您的数据权限），无法为其生成 ROI 报告。"
+                       "请联系该客户的负责人或您的经理。")
+            return m.name(ctx.lang), industry
     industry = args.industry or _industry_in(ctx.text)
     if industry:
         return name, industry
