@@ -43,10 +43,10 @@ def _checker(**words: str) -> Checker:
 
 
 def test_a_clause_only_the_model_flags_is_a_warning_with_its_confidence() -> None:
-    text = "庞总，我们的税务SaaS在易用性上吊打全行业，欢迎试用。"
-    found = _checker(吊打="absolute_term").check(text, REP, "zh")
+    text = "庞总，我们的税务SaaS在易用性上把同行按在地上打，欢迎试用。"
+    found = _checker(按在地上打="absolute_term").check(text, REP, "zh")
     assert [(f.rule_id, f.severity, f.text) for f in found] == [
-        ("ADV-ABS-MODEL", "warn", "我们的税务SaaS在易用性上吊打全行业")]
+        ("ADV-ABS-MODEL", "warn", "我们的税务SaaS在易用性上把同行按在地上打")]
     assert "0.90" in found[0].advice
     assert verdict(found) == "warn"
 
@@ -59,12 +59,12 @@ def test_the_model_never_repeats_or_downgrades_a_rule_finding() -> None:
 
 
 def test_without_a_scorer_the_model_rules_are_silent() -> None:
-    assert Checker(load_packs(None)).check("在易用性上吊打全行业", REP) == []
+    assert Checker(load_packs(None)).check("在易用性上把同行按在地上打", REP) == []
 
 
 def test_the_rewrite_puts_a_prompt_for_a_fact_in_place_of_the_clause_and_passes_its_recheck() -> None:
-    checker = _checker(吊打="absolute_term", 闭眼="guarantee")
-    report = build_report(checker, "我们在易用性上吊打全行业，跟着投闭眼赚。", REP, "zh")
+    checker = _checker(按在地上打="absolute_term", 闭眼="guarantee")
+    report = build_report(checker, "我们在易用性上把同行按在地上打，跟着投闭眼赚。", REP, "zh")
     assert report.rewrite == "（此处请改为可核实的具体事实及来源），（此处请改为基于案例的预估，并注明以实际为准）。"
     assert report.rewrite_verdict == "pass"
     en = build_report(_checker(everyone="absolute_term"), "Honestly, we beat everyone on uptime.", REP, "en")
