@@ -6,7 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|(?<=[a-z0-9)\]])\.(?=\s|$)", re.IGNORECASE)
+# Where a sentence or clause ends, in Chinese or English ("4.7" and "No." inside a sentence are not ends).
+SENTENCE_END = re.compile(r"[。！？!?；;\n]+|(?<=[a-z0-9)\]])\.(?=\s|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Folded:
     def sentences(self) -> list[tuple[int, int]]:
         """Folded (start, end) of each sentence (clause ends: 。！？!?；; newline, '. ')."""
         spans, start = [], 0
-        for m in _SENTENCE_END.finditer(self.text):
+        for m in SENTENCE_END.finditer(self.text):
             if m.start() > start:
                 spans.append((start, m.start()))
             start = m.end()

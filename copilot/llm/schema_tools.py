@@ -23,11 +23,11 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict
 
 from copilot.errors import LLMUnavailable
+from copilot.textfold import SENTENCE_END
 
 REPLY = "reply"
 # A reply's opening as the schema forces it; what follows is the text, cut wherever the token limit fell.
 _REPLY_HEAD = re.compile(r'\s*\{\s*"tool"\s*:\s*"reply"\s*,\s*"text"\s*:\s*"')
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
 CUT_MARK = "…"
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def salvage_reply(raw: str) -> str | None:
     text = "".join(ch for ch in text or "" if not 0xD800 <= ord(ch) <= 0xDFFF)
     if not text.strip():
         return None
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
     if ends and ends[-1] > len(text) // 2:  # drop the half sentence, unless that loses most of the answer
         text = text[:ends[-1]]
     return text.strip() + CUT_MARK
