@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -74,6 +75,20 @@ def test_log_records_are_masked() -> None:
     assert MaskPersonalData().filter(record)
     assert VALID_ID not in record.getMessage() and "110101********4514" in record.getMessage()
 
+
+
+def _absolute(checker: Checker, text: str, lang: Literal["zh", "en"] = "en") -> list[str]:
+    """The phrases flagged as absolute terms."""
+    return [text[f.start:f.end] for f in checker.check(text, REP, lang) if f.kind == "absolute_term"]
+
+
+def _script(text: str) -> Literal["zh", "en"]:
+    return "en" if text.isascii() else "zh"
+
+
+def _names(claim: str, found: list[str]) -> bool:
+    """Some finding is the claim, inside it, or around it."""
+    return any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found)
 
 # ---- deal terms -----------------------------------------------------------------------------------------------
 
@@ -152,7 +167,7 @@ def test_near_misses_pass(checker: Checker, text: str) -> None:
     "年度表现最突出的三家经销商将获得返点奖励",
 ])
 def test_superlatives_that_describe_no_offer_pass(checker: Checker, text: str) -> None:
-    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
+    assert _absolute(checker, text) == []
 
 
 @pytest.mark.parametrize("text", [
@@ -163,7 +178,7 @@ def test_superlatives_that_describe_no_offer_pass(checker: Checker, text: str) -
     "Bids are scored on price; the lowest compliant bid gets full marks.", "No software is perfect, ours included.",
 ])
 def test_our_own_range_this_deal_a_tender_rule_or_a_spec_limit_pass(checker: Checker, text: str) -> None:
-    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
+    assert _absolute(checker, text) == []
 
 
 @pytest.mark.parametrize(("text", "claim"), [
@@ -172,8 +187,8 @@ def test_our_own_range_this_deal_a_tender_rule_or_a_spec_limit_pass(checker: Che
     ("We offer the lowest prices in the industry.", "lowest prices"), ("没有第二家能做到", "没有第二家"),
 ])
 def test_claims_next_to_those_contexts_are_still_found(checker: Checker, text: str, claim: str) -> None:
-    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
-    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+    found = _absolute(checker, text)
+    assert _names(claim, found), found
 
 
 # A review of the excuses found each of these excused or missed; the first group is why a claim is excused only
@@ -206,9 +221,8 @@ def test_claims_next_to_those_contexts_are_still_found(checker: Checker, text: s
     ('Buyers say what we say: "the best CRM on the market".', "the best"),
 ])
 def test_claims_a_review_found_excused_are_found(checker: Checker, text: str, claim: str) -> None:
-    lang = "en" if text.isascii() else "zh"
-    found = [text[f.start:f.end] for f in checker.check(text, REP, lang) if f.kind == "absolute_term"]
-    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+    found = _absolute(checker, text, _script(text))
+    assert _names(claim, found), found
 
 
 # A second review, of the mend above.
@@ -238,9 +252,8 @@ def test_claims_a_review_found_excused_are_found(checker: Checker, text: str, cl
     ("Reviews call it 'the best CRM on the market'.", "the best"),
 ])
 def test_claims_a_second_review_found_excused_are_found(checker: Checker, text: str, claim: str) -> None:
-    lang = "en" if text.isascii() else "zh"
-    found = [text[f.start:f.end] for f in checker.check(text, REP, lang) if f.kind == "absolute_term"]
-    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+    found = _absolute(checker, text, _script(text))
+    assert _names(claim, found), found
 
 
 @pytest.mark.parametrize("text", [
@@ -256,8 +269,7 @@ def test_claims_a_second_review_found_excused_are_found(checker: Checker, text: 
     "Make sure nothing touches the production database during cutover.",
 ])
 def test_ordinary_text_a_review_found_flagged_passes(checker: Checker, text: str) -> None:
-    lang = "en" if text.isascii() else "zh"
-    assert [f for f in checker.check(text, REP, lang) if f.kind == "absolute_term"] == []
+    assert _absolute(checker, text, _script(text)) == []
 
 
 @pytest.mark.parametrize("text", [
@@ -281,8 +293,7 @@ def test_ordinary_text_a_review_found_flagged_passes(checker: Checker, text: str
     "Option B ends up being the cheapest for you.",
 ])
 def test_ordinary_text_a_second_review_found_flagged_passes(checker: Checker, text: str) -> None:
-    lang = "en" if text.isascii() else "zh"
-    assert [f for f in checker.check(text, REP, lang) if f.kind == "absolute_term"] == []
+    assert _absolute(checker, text, _script(text)) == []
 
 
 @pytest.mark.parametrize(("text", "claim"), [
@@ -293,7 +304,7 @@ def test_ordinary_text_a_second_review_found_flagged_passes(checker: Checker, te
     ("我们的客服是业内最贴心的", "业内最"),
 ])
 def test_the_same_words_making_a_claim_are_still_found(checker: Checker, text: str, claim: str) -> None:
-    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    found = _absolute(checker, text)
     assert any(claim.lower() in f.lower() for f in found), found
 
 
@@ -364,7 +375,7 @@ def test_long_runs_of_quotes_keep_every_finding(checker: Checker) -> None:
     ("新口号：“全网最低价”，删减版也保留这句", "全网最"),
 ])
 def test_a_quoted_or_partly_negated_claim_is_still_a_claim(checker: Checker, text: str, claim: str) -> None:
-    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
+    found = _absolute(checker, text)
     assert any(claim in f for f in found), found
 
 
@@ -496,14 +507,14 @@ def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite
     ("Meet the last hair dryer you'll ever need.", "the last hair dryer you'll ever need"),
 ])
 def test_the_extreme_words_of_the_usual_lists_are_claims(checker: Checker, text: str, claim: str) -> None:
-    found = [text[f.start:f.end] for f in checker.check(text, REP) if f.kind == "absolute_term"]
-    assert any(claim.lower() in f.lower() or f.lower() in claim.lower() for f in found), found
+    found = _absolute(checker, text)
+    assert _names(claim, found), found
 
 
 @pytest.mark.parametrize("text", ["王者荣耀的皮肤活动下周开始", "不敢说独一份，但服务很用心", "Goat milk soap, 100 g",
                                   "I can't honestly say we're the leading provider in the region."])
 def test_extreme_words_in_names_or_negations_pass(checker: Checker, text: str) -> None:
-    assert [f for f in checker.check(text, REP) if f.kind == "absolute_term"] == []
+    assert _absolute(checker, text) == []
 
 
 def test_discount_rewrite_uses_the_limit(checker: Checker) -> None:
