@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from typing import Literal
 
 _CLOSE = "”\"」』’'"
 # An ASCII quote mark inside a word is an apostrophe ("can't use 'the best'", "'the best we've seen'").
-_QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,60}"
+_QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,100}"
            r"(?:[”」』’]|['\"](?![A-Za-z0-9]))")
 # One quote or a list of them; possessive, so a run of quotes is taken whole and never re-tried from inside.
 _QUOTES = re.compile(rf"(?:{_QUOTED}[\s、，,和及或与]{{0,3}}+(?:or\s+|and\s+)?)++", re.IGNORECASE)
@@ -32,18 +33,25 @@ BEFORE, AFTER = 40, 30  # how far (characters, same sentence) a cue may stand fr
 SPAN = 200  # the longest stretch either side of a quote read as its sentence
 
 _CUE_BEFORE = re.compile(
-    r"不能写|不能用|不能说|不要写|不要用|别写|别用|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
+    r"不能写|不能用|不能说|不要写|不要用|别写|别用|(?:不要|不能|别)在[^，,。“”\n]{0,8}?写|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
     r"|\b(?:can't|can’t|cannot|don't|don’t|do\s+not|never|must\s+not|avoid|remove|delete|drop|strike|replace|banned|ban"
     r"|prohibited|not\s+allowed|off-limits)\b"
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
+    r"|(?<!\bour\s)(?<!\bour\snew\s)\b(?:brochure|website|ad|advert|flyer|deck|site|banner)\s+calls?\s+(?:itself|themselves|it)\b"
+    r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
+    r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
+    r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
     r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
 _THIRD_PARTY = re.compile(
-    r"(?P<who>客户|顾客|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人)"
+    r"(?P<who>客户|顾客|客人|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人"
+    r"|隔壁)"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
-    r"(?P<mid>[^，,；;。“”\n]{0,12}?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求)"
+    # (the thing that carries the words may end its clause: "竞品的宣传册，上面写着“…”")
+    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
+    r"|留言|评论|好评|印着|的一句话)"
     r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
     r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)"
@@ -59,11 +67,13 @@ _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
-    r"|这(?:种|类)(?:说法|表述|词|用语|字眼)|这些(?:形容词|词|字眼)|的说法|的表述"
+    r"|这(?:种|类)(?:说法|表述|词|用语|字眼|话)|这些(?:形容词|词|字眼)|的说法|的表述|不[能得准许]出现|是(?:竞品|友商|对手|别家|人家)的"
+    r"|(?:这种话|这类话)[^，,。！!？?]{0,8}?(?:别|不要|不能|不可|千万|慎)|别跟着|不跟着|(?<!同行)千万别学|不要学"
     r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b"
+    r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
     re.IGNORECASE,
@@ -79,6 +89,7 @@ _LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNO
 _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b"
+    r"|一点不假|一点都不假|说得对|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
     # a call to act on it: the words are forwarded as our advertising
     r"|(?:您|你|大家)?可以看看|欢迎(?:选购|下单|咨询|体验|抢购)|赶紧|快来|马上下单|\b(?:try\s+it|buy\s+(?:it|now)|order\s+now"
     r"|sign\s+up|get\s+yours|shop\s+now|book\s+(?:a|your)\s+demo)\b",
@@ -86,13 +97,21 @@ _ADOPTED = re.compile(
 )
 # A list of banned words, quoted or not: "违禁词清单：最、第一、唯一……", "banned words: best, #1".
 _BANNED_LIST = re.compile(
-    r"(?:违禁词|禁用词|敏感词|极限词|绝对化(?:用语|词)|禁用语|禁语|banned\s+(?:words|terms|phrases)"
-    r"|prohibited\s+(?:words|terms|phrases|claims))[^:：。\n]{0,8}[:：]\s*"
+    r"(?:(?:违禁词|禁用词|敏感词|极限词|绝对化(?:用语|词)|禁用语|禁语|banned\s+(?:words|terms|phrases|list)|blacklist"
+    r"|prohibited\s+(?:words|terms|phrases|claims))[^:：。，,\n]{0,20}"
+    r"|(?:以下|下列)\s*(?:词语|词汇|用语|字眼|词|words|phrases|terms)[^:：。，,\n]{0,16}?(?:禁止|不得|不能|不可|避免|禁用|慎用)[^:：。，,\n]{0,10}"
+    r"|the\s+following\s+(?:words|phrases|terms|claims)\s+(?:are|is)\s+(?:prohibited|banned|not\s+allowed|off-limits)[^:：。\n]{0,30})[:：]\s*"
     # the list itself: two or more short items (最、第一、唯一 / best, #1), not the sentence after it
-    r"(?:[^、，,。.;；!?！？\n]{1,8}[、，,/]\s*)+[^、，,。.;；!?！？\n]{1,8}",
+    r"(?:(?:[^、，,。.;；!?！？\n]|\.(?=\S)){1,16}[、，,/]\s*)+(?:[^、，,。.;；!?！？\n]|\.(?=\S)){1,16}",
     re.IGNORECASE,
 )
-_KEPT = re.compile(r"保留|沿用|照用")  # just before the quote: "原稿保留“…”"
+# Just before the quote: "原稿保留“…”", "新版定为：“…”", "went with '…'".
+_BREAK = re.compile(r"[，,；;。！!？?、\n]|\d\.")  # between a keep-word and its quote: then it keeps something else
+_HOW_TO_ANSWER = re.compile(r"怎么回|咋回|怎么看|怎么办|我们为什么|为啥我们|如何回[应复答]|怎么解释|怎么应对|怎么说比较"
+                            r"|\bhow\s+(?:should|do|can|would)\s+(?:we|i)\s+(?:respond|answer|reply|handle|push\s+back)",
+                            re.IGNORECASE)
+_KEPT = re.compile(r"保留|沿用|照用|定为|改为|改成|换成|定成"
+                   r"|\b(?:went|go|going)\s+with|\bswitched\s+to|\bchanged\s+(?:it\s+)?to", re.IGNORECASE)
 _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用吗|可以吗|行吗|行不行|合规吗|违规吗|算不算|会不会|是否"
                      r"|有没有问题|有问题吗|\b(?:can|could|may)\s+we\b|\bis\s+it\s+(?:ok|okay|fine|allowed)\b|\bwhether\b",
                      re.IGNORECASE)
@@ -106,7 +125,8 @@ def mentions(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _QUOTES.finditer(text):
         start, end = _sentence(ends, m.start(), m.end(), len(text))
-        if _talked_about(text, m.start(), m.end(), start, end) and not _asks(text[start:end]):
+        said = _talked_about(text, m.start(), m.end(), start, end)
+        if said and not _asks(text[start:end], third_party=said == "party"):
             out.append(m.span())
     return out + [m.span() for m in _BANNED_LIST.finditer(text)]  # may overlap: the checker merges them
 
@@ -119,22 +139,26 @@ def _sentence(ends: list[int], a: int, b: int, n: int) -> tuple[int, int]:
     return max(ends[i - 1] if i else 0, a - SPAN), min(ends[j] if j < len(ends) else n, b + SPAN)
 
 
-def _talked_about(text: str, a: int, b: int, start: int, end: int) -> bool:
+def _talked_about(text: str, a: int, b: int, start: int, end: int) -> Literal["", "cue", "party"]:
+    """Why text[a:b] is talked about: a removal or discussion cue ("cue"), someone else's words ("party"), or not
+    ("")."""
     after = text[b:min(end, b + AFTER + 12)]
-    if _ADOPTED.search(after[:AFTER]) or _KEPT.search(text, max(start, a - 4), a):
-        return False
+    if _ADOPTED.search(after[:AFTER]) or any(not _BREAK.search(text, k.end(), a)
+                                             for k in _KEPT.finditer(text, max(start, a - 14), a)):
+        return ""
     lo = max(start, a - BEFORE - 20)
     # A cue speaks of the quote right after it: "客户说“最好”，我们就是“全网最低价”" excuses only 最好.
-    if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a)):
-        return True
+    # (up to the opening quote mark: a cue may look ahead at it, "cut 'unbeatable'")
+    if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a + 1)):
+        return "cue"
     if any(_right_before(text, c, a) and _speaker(text, c, start) and not _ours_between(text, c, a)
            for c in _THIRD_PARTY.finditer(text, lo, a)):
-        return True
+        return "party"
     closed = a + len(_LIST_TAIL.sub("", text[a:b]))  # the last closing quote, without a list's trailing comma
     if _CUE_NEAR.match(text, closed, min(end, closed + 12)):
-        return True
+        return "cue"
     cue = _CUE_AFTER.search(after)
-    return cue is not None and cue.start() <= AFTER
+    return "cue" if cue is not None and cue.start() <= AFTER else ""
 
 
 def _right_before(text: str, cue: re.Match[str], a: int) -> bool:
@@ -157,5 +181,9 @@ def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
     return mid.search(text, m.end(), a) is not None
 
 
-def _asks(sentence: str) -> bool:
+def _asks(sentence: str, third_party: bool = False) -> bool:
+    """Whether the sentence asks if the phrase may be used. A question how to answer someone else's words
+    ("竞品说他们“遥遥领先”，咋回比较好？") does not; "老客户都说“全网最低价”，您还在等什么？" does."""
+    if third_party and _HOW_TO_ANSWER.search(sentence):
+        return bool(_ASKING.search(sentence))
     return sentence.rstrip().endswith(("？", "?")) or bool(_ASKING.search(sentence))
