@@ -489,6 +489,9 @@ def test_rule_rewrites_pass_their_own_check(checker: Checker, text: str) -> None
     ("We are the best CRM in China.", "We are an excellent CRM in China."),  # no "choice" before a noun
     ("We are the best.", "We are an excellent choice."),
     ("This is the ultimate phone system.", "This is an advanced phone system."),
+    ("We are the No.1 CRM in Asia.", "We are an established CRM in Asia."),  # its own article, not "the an …"
+    ("The No.1 CRM in Asia.", "An established CRM in Asia."),
+    ("We're a leading provider of cold-chain monitoring.", "We're an established provider of cold-chain monitoring."),
 ])
 def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite: str) -> None:
     assert build_report(checker, text, REP, "en").rewrite == rewrite

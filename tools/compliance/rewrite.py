@@ -39,7 +39,7 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         elif rule.replacement is not None:
             edits.append((f.start, f.end, rule.replacement.get(_lang_at(text, f.start, lang))))
         elif rule.terms or rule.patterns:
-            edits.append((f.start, f.end, _replacement(rule, span, text[f.end:f.end + 2])))
+            edits.append(_own_article(text, f.start, f.end, _replacement(rule, span, text[f.end:f.end + 2])))
         if rule.suffix is not None:
             clause = rule.suffix.get(_lang_at(text, f.start, lang))
             if clause not in text:
@@ -115,6 +115,20 @@ def _replacement(rule: Rule, span: str, after: str) -> str:
         if word != "*" and (m := re.search(re.escape(word), span, re.IGNORECASE)):
             return span[: m.start()] + rule.rewrite[word] + span[m.end():]
     return rule.rewrite.get("*", "")
+
+
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|an?)\s+$", re.IGNORECASE)
+
+
+def _own_article(text: str, start: int, end: int, new: str) -> tuple[int, int, str]:
+    """A replacement with its own article takes the place of the one before the phrase: "the No.1 CRM" -> "an
+    established CRM", not "the an established CRM"; "The" keeps its capital."""
+    before = _ARTICLE_BEFORE.search(text, max(0, start - 5), start)
+    if before is None or not re.match(r"(?:an?|the)\s", new):
+        return start, end, new
+    if text[before.start()].isupper():
+        new = new[0].upper() + new[1:]
+    return before.start(), end, new
 
 
 def _discount_at_limit(span: str, limit: float) -> str:
