@@ -67,7 +67,7 @@ def test_the_rewrite_puts_a_prompt_for_a_fact_in_place_of_the_clause_and_passes_
     report = build_report(checker, "我们在易用性上把同行按在地上打，跟着投闭眼赚。", REP, "zh")
     assert report.rewrite == "（此处请改为可核实的具体事实及来源），（此处请改为基于案例的预估，并注明以实际为准）。"
     assert report.rewrite_verdict == "pass"
-    en = build_report(_checker(everyone="absolute_term"), "Honestly, we beat everyone on uptime.", REP, "en")
+    en = build_report(_checker(candle="absolute_term"), "Honestly, nobody holds a candle to our uptime.", REP, "en")
     assert en.rewrite == "Honestly, [a specific, verifiable fact and its source]." and en.rewrite_verdict == "pass"
 
 

@@ -478,6 +478,7 @@ def test_a_missing_pack_folder_is_a_config_error(tmp_path: Path) -> None:
     "Can I send the customer's ID number and phone to the distributor?",
     "把客户名单同步到海外总部。",
     f"客户身份证{VALID_ID}",
+    "我们的新品全球首创，断层领先。",
 ])
 def test_rule_rewrites_pass_their_own_check(checker: Checker, text: str) -> None:
     report = build_report(checker, text, REP, "zh")
@@ -492,6 +493,8 @@ def test_rule_rewrites_pass_their_own_check(checker: Checker, text: str) -> None
     ("We are the No.1 CRM in Asia.", "We are an established CRM in Asia."),  # its own article, not "the an …"
     ("The No.1 CRM in Asia.", "An established CRM in Asia."),
     ("We're a leading provider of cold-chain monitoring.", "We're an established provider of cold-chain monitoring."),
+    ("Honestly, we beat everyone on uptime.", "Honestly, we compete strongly on uptime."),  # a verb for a verb
+    ("Nothing beats our prices this week.", "We recommend our prices this week."),  # a sentence keeps its capital
 ])
 def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite: str) -> None:
     assert build_report(checker, text, REP, "en").rewrite == rewrite

@@ -122,13 +122,15 @@ _ARTICLE_BEFORE = re.compile(r"\b(?:the|an?)\s+$", re.IGNORECASE)
 
 def _own_article(text: str, start: int, end: int, new: str) -> tuple[int, int, str]:
     """A replacement with its own article takes the place of the one before the phrase: "the No.1 CRM" -> "an
-    established CRM", not "the an established CRM"; "The" keeps its capital."""
+    established CRM", not "the an established CRM". At the start of a sentence it starts with a capital, as the
+    words it replaces did ("Nothing beats our prices" -> "We recommend our prices")."""
     before = _ARTICLE_BEFORE.search(text, max(0, start - 5), start)
-    if before is None or not re.match(r"(?:an?|the)\s", new):
-        return start, end, new
-    if text[before.start()].isupper():
+    if before is not None and re.match(r"(?:an?|the)\s", new):
+        start = before.start()
+    sentence_start = text[:start].rstrip(" \t\"“‘'(")[-1:] in ("", ".", "!", "?", "。", "！", "？", "\n")
+    if sentence_start and new[:1].islower() and text[start].isupper():
         new = new[0].upper() + new[1:]
-    return before.start(), end, new
+    return start, end, new
 
 
 def _discount_at_limit(span: str, limit: float) -> str:
