@@ -523,10 +523,11 @@ def test_extreme_words_in_names_or_negations_pass(checker: Checker, text: str) -
     assert _absolute(checker, text) == []
 
 
-# Written after the blind sets dev-i and dev-j (2026.12.7-2: leadership words, 首款/首家 of a scope, English words in
-# Chinese sentences, "had better" 最好, contract 唯一, removal cues) and a review pass that probed each new pattern and
-# excuse with texts of its own: every case it reported is here.
-@pytest.mark.parametrize(("text", "lang"), [
+# Written after the blind sets dev-i and dev-j (2026.12.7-2) and two review passes that probed each new pattern and
+# excuse with texts of their own: leadership words, 首款/首家 of a scope, English words in Chinese sentences, "had
+# better" 最好, contract 唯一, removal cues; then the idioms from dev-c .. dev-h (国产一哥, 头把交椅, 全球首创, "the
+# first ever", "the cream of the crop", "Lowest fees in the industry" ...). Every case they reported is here.
+REVIEWED_CLAIMS: list[tuple[str, Literal["zh", "en"]]] = [
     ('这款面膜上个月天猫销量第一，闭眼入。', 'zh'),
     ('连续三个季度全网销量第一，品质有保障。', 'zh'),
     ('这款套组销量第一，已经卖了10万套。', 'zh'),
@@ -576,13 +577,36 @@ def test_extreme_words_in_names_or_negations_pass(checker: Checker, text: str) -
     ('这款轮胎是全球首款量产的石墨烯轮胎。', 'zh'),
     ('种植技术在全市排第一，院长从业20年。', 'zh'),
     ('Studio-grade sound with the deepest bass in its class — period.', 'en'),
-])
-def test_claims_the_new_excuses_and_cues_must_not_swallow(checker: Checker, text: str,
-                                                          lang: Literal["zh", "en"]) -> None:
-    assert _absolute(checker, text, lang), text
-
-
-@pytest.mark.parametrize(("text", "lang"), [
+    ('这款车的做工无可挑剔，欢迎试驾。', 'zh'),
+    ('本品零误差，永不宕机。', 'zh'),
+    ('国产CRM一哥，就选我们！', 'zh'),
+    ('这价格还有谁？赶紧下单！', 'zh'),
+    ('任何一家大牌都比不了我们！', 'zh'),
+    ('我们的新品全球首创，断层领先。', 'zh'),
+    ('我们在CRM领域坐头把交椅。', 'zh'),
+    ('我们的咖啡豆堪称云南精品豆之首。', 'zh'),
+    ('在医疗影像AI这条赛道上，我们稳坐头把交椅。', 'zh'),
+    ('这批钛白粉白度和分散性都属于行业顶配。', 'zh'),
+    ("It's the first ever AI-native CRM.", 'en'),
+    ('Our platform crushes the competition.', 'en'),
+    ('Our tutors are the cream of the crop.', 'en'),
+    ('The definitive platform for retail analytics.', 'en'),
+    ('Nothing beats our prices this week.', 'en'),
+    ('Every other brand falls short next to our serum.', 'en'),
+    ('This phone case is indestructible.', 'en'),
+    ('Our vault is unhackable.', 'en'),
+    ('Our joinery is unequalled in the trade.', 'en'),
+    ('No competitor matches our resolution.', 'en'),
+    ('Nobody in Shanghai beats our delivery times.', 'en'),
+    ("There's no better CRM than ours.", 'en'),
+    ("We're the only ISO-certified lab in China.", 'en'),
+    ("We're the top CRM vendor in the country.", 'en'),
+    ('Best coffee in the entire universe.', 'en'),
+    ('Top dog in B2B freight matching.', 'en'),
+    ('Lowest fees in the industry, bar none.', 'en'),
+    ("The world's lightest carbon road bike frame is in stock.", 'en'),
+]
+REVIEWED_CLEAN: list[tuple[str, Literal["zh", "en"]]] = [
     ('这套课程是专为企业领导者设计的管理培训，周三开课。', 'zh'),
     ('本产品已入选工信部能效领跑者目录，证书编号见附件。', 'zh'),
     ('我们服务过华为、美的等多家行业领军企业。', 'zh'),
@@ -625,14 +649,6 @@ def test_claims_the_new_excuses_and_cues_must_not_swallow(checker: Checker, text
     ("Legal: I've cut 'unbeatable' and 'best-in-class' from the landing page copy.", 'en'),
     ("A customer told us last week, 'This is the best onboarding experience we've ever had with a vendor.'", 'en'),
     ('招生宣传审核意见：1. “保过班”名称须改为“强化班”；2. 删除“名师天花板”字样。', 'zh'),
-])
-def test_ordinary_text_the_new_patterns_must_not_flag(checker: Checker, text: str, lang: Literal["zh", "en"]) -> None:
-    assert _absolute(checker, text, lang) == []
-
-
-# A second review pass probed the idioms added from dev-c .. dev-h (国产一哥, 头把交椅, 全球首创, "the first ever",
-# "the cream of the crop", "Lowest fees in the industry" ...): ordinary texts it found flagged, and claims to keep.
-@pytest.mark.parametrize(("text", "lang"), [
     ('没有任何系统能做到永不宕机，我们提供99.95% SLA。', 'zh'),
     ('谈不上无可挑剔，还有改进空间。', 'zh'),
     ('我们不敢说无人能出其右，…', 'zh'),
@@ -724,43 +740,18 @@ def test_ordinary_text_the_new_patterns_must_not_flag(checker: Checker, text: st
     ('客户投诉原因之首是物流慢。', 'zh'),
     ('任何改动都比不上先把需求确认清楚。', 'zh'),
     ('请不要在文案里写“零误差”、“永不宕机”。', 'zh'),
-])
-def test_ordinary_uses_of_the_new_idioms_pass(checker: Checker, text: str, lang: Literal["zh", "en"]) -> None:
-    assert _absolute(checker, text, lang) == []
+]
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ('这款车的做工无可挑剔，欢迎试驾。', 'zh'),
-    ('本品零误差，永不宕机。', 'zh'),
-    ('国产CRM一哥，就选我们！', 'zh'),
-    ('这价格还有谁？赶紧下单！', 'zh'),
-    ('任何一家大牌都比不了我们！', 'zh'),
-    ('我们的新品全球首创，断层领先。', 'zh'),
-    ('我们在CRM领域坐头把交椅。', 'zh'),
-    ('我们的咖啡豆堪称云南精品豆之首。', 'zh'),
-    ('在医疗影像AI这条赛道上，我们稳坐头把交椅。', 'zh'),
-    ('这批钛白粉白度和分散性都属于行业顶配。', 'zh'),
-    ("It's the first ever AI-native CRM.", 'en'),
-    ('Our platform crushes the competition.', 'en'),
-    ('Our tutors are the cream of the crop.', 'en'),
-    ('The definitive platform for retail analytics.', 'en'),
-    ('Nothing beats our prices this week.', 'en'),
-    ('Every other brand falls short next to our serum.', 'en'),
-    ('This phone case is indestructible.', 'en'),
-    ('Our vault is unhackable.', 'en'),
-    ('Our joinery is unequalled in the trade.', 'en'),
-    ('No competitor matches our resolution.', 'en'),
-    ('Nobody in Shanghai beats our delivery times.', 'en'),
-    ("There's no better CRM than ours.", 'en'),
-    ("We're the only ISO-certified lab in China.", 'en'),
-    ("We're the top CRM vendor in the country.", 'en'),
-    ('Best coffee in the entire universe.', 'en'),
-    ('Top dog in B2B freight matching.', 'en'),
-    ('Lowest fees in the industry, bar none.', 'en'),
-    ("The world's lightest carbon road bike frame is in stock.", 'en'),
-])
-def test_the_new_idioms_flag_claims(checker: Checker, text: str, lang: Literal["zh", "en"]) -> None:
+@pytest.mark.parametrize(("text", "lang"), REVIEWED_CLAIMS)
+def test_claims_the_new_patterns_find_and_the_new_excuses_keep(checker: Checker, text: str,
+                                                                lang: Literal["zh", "en"]) -> None:
     assert _absolute(checker, text, lang), text
+
+
+@pytest.mark.parametrize(("text", "lang"), REVIEWED_CLEAN)
+def test_ordinary_text_the_new_patterns_must_not_flag(checker: Checker, text: str, lang: Literal["zh", "en"]) -> None:
+    assert _absolute(checker, text, lang) == []
 
 
 def test_discount_rewrite_uses_the_limit(checker: Checker) -> None:
