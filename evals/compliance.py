@@ -1,6 +1,6 @@
 """Compliance eval: labelled bilingual snippets (evals/data/compliance_*.jsonl) against the policy packs.
 
-Eleven sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
+Thirteen sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
 packs; compliance_dev_c .. compliance_dev_l were each written blind (by someone who read no rule), scored once on
 first read (the figures are in the issue notes), then used to tune the packs and train the claim model;
 compliance_test was written before them and must never be used for tuning or training: its scores are the honest

@@ -6,6 +6,7 @@ Fast by construction (precompiled alternations, one PII scan per text): the LLM 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class _Compiled:
     match: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     groups: tuple[tuple[re.Pattern[str] | None, ...], ...]  # None = '@pii'
+    latin: bool = False  # matched on the Latin view of the text (see `latin_view`)
 
 
 def _term_regex(term: str) -> str:
@@ -48,15 +50,38 @@ def _term_regex(term: str) -> str:
     return body
 
 
-def _alternation(parts: list[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+def _alternation(parts: list[str], flags: int) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in parts), flags) if parts else None
 
 
 def compile_rule(pack: Pack, rule: Rule) -> _Compiled:
     terms = [_term_regex(t) for t in sorted(rule.terms, key=len, reverse=True)]
-    groups = tuple(tuple(None if p == "@pii" else re.compile(p, re.IGNORECASE) for p in group)
-                   for group in rule.all_of)
-    return _Compiled(pack, rule, _alternation(terms + rule.patterns), _alternation(rule.unless), groups)
+    # An English-only rule reads word boundaries the ASCII way: in "我们是market leader啊" or "抗老界的GOAT" the
+    # English words are words, though a Chinese character (a word character to Unicode) touches them. It reads the
+    # Latin view of the text, so "café" and a no-break space still read as a word and a space.
+    latin = rule.languages == ["en"]
+    flags = re.IGNORECASE | (re.ASCII if latin else 0)
+    groups = tuple(tuple(None if p == "@pii" else re.compile(p, flags) for p in group) for group in rule.all_of)
+    return _Compiled(pack, rule, _alternation(terms + rule.patterns, flags), _alternation(rule.unless, flags), groups,
+                     latin)
+
+
+def _latin_table() -> dict[int, str]:
+    """Accented Latin letters to their base letter, and no-break spaces to a space: one character for one."""
+    table: dict[int, str] = {0xA0: " ", 0x202F: " "}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code))[:1]
+        if base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+_LATIN = _latin_table()
+
+
+def latin_view(text: str) -> str:
+    """`text` with the same length, accents stripped from Latin letters and no-break spaces made plain."""
+    return text.translate(_LATIN)
 
 
 class Checker:
@@ -81,8 +106,9 @@ class Checker:
         pii = find_pii(folded)
         quoted = _union(mentions(folded.text))
         findings: list[Finding] = []
+        latin = latin_view(folded.text)
         for compiled in self._rules:
-            for start, end, fields in _hits(compiled, folded, pii, asker, quoted):
+            for start, end, fields in _hits(compiled, folded, pii, asker, quoted, latin):
                 findings.append(_finding(compiled, folded.original, start, end, lang, fields, pii))
         if self._learned and self.claims is not None:
             findings += self._learned_findings(self.claims(), folded, _dedupe(findings), lang, pii, quoted)
@@ -132,8 +158,8 @@ def _union(spans: list[Span]) -> list[Span]:
     return out
 
 
-def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted: list[Span]) -> list[Hit]:
-    rule, text = c.rule, folded.text
+def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted: list[Span], latin: str) -> list[Hit]:
+    rule, text = c.rule, latin if c.latin else folded.text
     hits: list[Hit] = []
     if rule.detector in PII_KINDS:
         hits += [(h.start, h.end, {}) for h in pii if h.kind == rule.detector]
@@ -155,18 +181,18 @@ def _hits(c: _Compiled, folded: Folded, pii: list[PiiHit], asker: Asker, quoted:
                                             or _within(m.start(), m.end(), mentioned)):
                 hits.append((*folded.span(*m.span()), {}))
     if c.groups:
-        hits += _cooccurring(c, folded, pii)
+        hits += _cooccurring(c, folded, pii, text)
     return hits
 
 
-def _cooccurring(c: _Compiled, folded: Folded, pii: list[PiiHit]) -> list[Hit]:
+def _cooccurring(c: _Compiled, folded: Folded, pii: list[PiiHit], text: str) -> list[Hit]:
     """Every group matched within one sentence or a sentence and the one before it; the finding is that span."""
     hits: list[Hit] = []
     sentences = folded.sentences()
     for i, (_, s_end) in enumerate(sentences):
         for first in ((i - 1, i) if i else (i,)):
             w_start = sentences[first][0]
-            window = folded.text[w_start:s_end]
+            window = text[w_start:s_end]
             if c.unless and c.unless.search(window):
                 break
             o_start, o_end = folded.span(w_start, s_end)

@@ -41,7 +41,8 @@ _CUE_BEFORE = re.compile(
     r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
     r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
     r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
-    r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话",
+    r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话"
+    r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
@@ -72,12 +73,22 @@ _CUE_AFTER = re.compile(
     r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
-    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b"
+    r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
     re.IGNORECASE,
 )
+# Cues that count only right before the quote, a colon at most between: someone's review or a count of how often a
+# word was said ("买家秀：“…”", "说了三次“最好的”", "不要出现“最”“第一”", "you said 'world-class' three times").
+_CUE_ADJACENT = re.compile(
+    r"(?:买家秀|买家评价|顾客评价|网友评价|(?:客户|顾客|用户|买家)\s*(?:review|评价|好评|留言)|(?:不要|不能|别|不得|不可)再?出现"
+    r"|说了[一二两三四五六七八九十几\d]+(?:次|遍)|(?:又|还)(?:写|用|说)了|\byou\s+(?:said|used|kept\s+saying))\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+# A list of words to avoid in brackets after "no superlatives": "no superlatives (best, #1, leading)".
+_AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s*[(（][^)）\n]{1,80}[)）]",
+                         re.IGNORECASE)
 # Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
@@ -117,6 +128,38 @@ _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用�
                      re.IGNORECASE)
 
 
+# A speaker tag of a transcript or chat log: "customer: …", "客户：…", "rep: …", "销售：…".
+_TAG = re.compile(
+    r"(?:^|(?<=[\s。！？!?.，,；;)）\]】]))(?<!dear\s)(?<!hi\s)(?<!hello\s)(?<!尊敬的)(?<!亲爱的)"
+    r"(?:(?P<them>customer|client|buyer|prospect|caller|客户|顾客|买家|客人|家长|患者|访客)"
+    r"|(?P<us>rep|sales|agent|salesperson|advisor|销售|顾问|客服|坐席|我|业务员))\s*(?:[(（][^)）\n]{1,20}[)）])?\s*[:：]",
+    re.IGNORECASE,
+)
+# Where a turn ends at the latest: a new line, a field of a note or form ("话术：", "Next steps:"), a speaker we cannot
+# place ("张经理补充：", "Tom:").
+_TURN_END = re.compile(
+    r"\n|(?:话术|说明|备注|跟进记录|跟进|下一步|需求|阶段|补充|结论|方案|报价|(?i:pitch|next\s+steps?|notes?|summary|action\s+items?"
+    r"|follow[- ]up|recap))\s*[:：]|[\u4e00-\u9fff]{1,4}(?:补充|回复|经理|总|老师|主管)\s*[:：]"
+    r"|(?<=\s)[A-Z][a-z]{1,12}\s*[:：]")
+
+
+def their_turns(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each turn the other side speaks in a speaker-tagged dialogue ("customer: you're the best
+    rep: thanks…"): their praise and their questions are theirs. Only in a dialogue, where our side is tagged
+    too ("客户：华润集团" alone is a form field); a turn ends at the next tag, the end of its line or the next
+    "label:" (a field of a note, a speaker we cannot place), whichever comes first."""
+    tags = list(_TAG.finditer(text))
+    if not any(t.group("us") for t in tags) or not any(t.group("them") for t in tags):
+        return []
+    turns = []
+    for t, after in zip(tags, [*tags[1:], None], strict=True):
+        if t.group("them"):
+            end = after.start() if after else len(text)
+            stop = _TURN_END.search(text, t.end(), end)
+            turns.append((t.end(), stop.start() if stop else end))
+    return turns
+
+
 def mentions(text: str) -> list[tuple[int, int]]:
     """(start, end) of each quoted stretch that is talked about rather than said; not in a sentence that asks
     whether the phrase may be used ("客户想写“业内首选”，能用吗？"): the finding is the answer to that question.
@@ -128,7 +171,8 @@ def mentions(text: str) -> list[tuple[int, int]]:
         said = _talked_about(text, m.start(), m.end(), start, end)
         if said and not _asks(text[start:end], third_party=said == "party"):
             out.append(m.span())
-    return out + [m.span() for m in _BANNED_LIST.finditer(text)]  # may overlap: the checker merges them
+    lists = [m.span() for m in (*_BANNED_LIST.finditer(text), *_AVOID_LIST.finditer(text))]
+    return out + lists + their_turns(text)  # may overlap: the checker merges them
 
 
 def _sentence(ends: list[int], a: int, b: int, n: int) -> tuple[int, int]:
@@ -149,7 +193,8 @@ def _talked_about(text: str, a: int, b: int, start: int, end: int) -> Literal[""
     lo = max(start, a - BEFORE - 20)
     # A cue speaks of the quote right after it: "客户说“最好”，我们就是“全网最低价”" excuses only 最好.
     # (up to the opening quote mark: a cue may look ahead at it, "cut 'unbeatable'")
-    if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a + 1)):
+    if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a + 1)) \
+            or _CUE_ADJACENT.search(text[max(start, a - 20):a]):
         return "cue"
     if any(_right_before(text, c, a) and _speaker(text, c, start) and not _ours_between(text, c, a)
            for c in _THIRD_PARTY.finditer(text, lo, a)):
@@ -172,7 +217,10 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
     who = m.start("who" if zh else "who_en")
     clause = max((c.end() for c in _CLAUSE_END.finditer(text, sentence_start, who)), default=sentence_start)
     before, mid = (_OURS_BEFORE_ZH, _OURS_MID_ZH) if zh else (_OURS_BEFORE_EN, _OURS_MID_EN)
-    return not before.search(text[clause:who]) and not mid.search(m.group("mid" if zh else "mid_en"))
+    ahead = text[clause:who]
+    if not zh and re.match(r"(?:competitor|rival)s?['’]", text[who:who + 14], re.IGNORECASE):
+        ahead = re.sub(r"\bour\s+$", "", ahead, flags=re.IGNORECASE)  # "our rival's billboard says '…'" is still theirs
+    return not before.search(ahead) and not mid.search(m.group("mid" if zh else "mid_en"))
 
 
 def _ours_between(text: str, m: re.Match[str], a: int) -> bool:

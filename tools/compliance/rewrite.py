@@ -39,7 +39,7 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         elif rule.replacement is not None:
             edits.append((f.start, f.end, rule.replacement.get(_lang_at(text, f.start, lang))))
         elif rule.terms or rule.patterns:
-            edits.append(_own_article(text, f.start, f.end, _replacement(rule, span, text[f.end:f.end + 2])))
+            edits.append(_own_article(text, f.start, f.end, _replacement(rule, span, text[f.end:f.end + 8])))
         if rule.suffix is not None:
             clause = rule.suffix.get(_lang_at(text, f.start, lang))
             if clause not in text:
@@ -106,8 +106,10 @@ def _replacement(rule: Rule, span: str, after: str) -> str:
     key = span.lower()
     if key in rule.rewrite:
         new = rule.rewrite[key]
-        # "we are the best." -> "we are an excellent choice.", not a dangling article.
-        if re.match(r"(?:an?|the)\s", new) and not re.match(r"\s*\w", after):
+        # "we are the best." -> "we are an excellent choice.", "number one in service" -> "an established choice
+        # in service": an article needs a noun, and a preposition is not one.
+        if re.match(r"(?:an?|the)\s", new) and not re.match(r"\s*(?!(?:in|at|for|on|of|among|across)\b)\w",
+                                                            after, re.IGNORECASE):
             new += " choice"
         return new
     # A pattern hit ("保证节省", "guarantee 30% savings"): replace the promising word inside it.
