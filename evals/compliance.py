@@ -1,7 +1,7 @@
 """Compliance eval: labelled bilingual snippets (evals/data/compliance_*.jsonl) against the policy packs.
 
-Thirteen sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
-packs; compliance_dev_c .. compliance_dev_l were each written blind (by someone who read no rule), scored once on
+Fifteen sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
+packs; compliance_dev_c .. compliance_dev_n were each written blind (by someone who read no rule), scored once on
 first read (the figures are in the issue notes), then used to tune the packs and train the claim model;
 compliance_test was written before them and must never be used for tuning or training: its scores are the honest
 ones.
@@ -79,9 +79,9 @@ _DATA = resources.files("evals").joinpath("data")
 DEV = Path(str(_DATA.joinpath("compliance_snippets.jsonl")))
 DEV_B = Path(str(_DATA.joinpath("compliance_dev_b.jsonl")))
 TEST = Path(str(_DATA.joinpath("compliance_test.jsonl")))
-# dev-c .. dev-l: written blind, one file each, in the order they were written; `test` last, never tuned on
+# dev-c .. dev-n: written blind, one file each, in the order they were written; `test` last, never tuned on
 SETS = {"dev": DEV, "dev-b": DEV_B,
-        **{f"dev-{s}": Path(str(_DATA.joinpath(f"compliance_dev_{s}.jsonl"))) for s in "cdefghijkl"}, "test": TEST}
+        **{f"dev-{s}": Path(str(_DATA.joinpath(f"compliance_dev_{s}.jsonl"))) for s in "cdefghijklmn"}, "test": TEST}
 
 
 def load_snippets(path: Path = DEV) -> list[Snippet]:
