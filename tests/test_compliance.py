@@ -1041,7 +1041,8 @@ def test_the_models_echo_of_the_context_line_is_not_checked(service: CopilotServ
     ("客户：好的\n销售：稍等\n客户：嗯\n张经理补充：我们是全国销量第一", ["销量第一"]),  # a speaker we cannot place
 ])
 def test_the_other_sides_turns_in_a_dialogue_are_theirs(checker: Checker, text: str, claims: list[str]) -> None:
-    assert _absolute(checker, text, "zh" if "客户" in text else "en") == claims
+    found = _absolute(checker, text, "zh" if "客户" in text else "en")
+    assert len(found) == len(claims) and all(claim in span for claim, span in zip(claims, found, strict=True)), found
 
 
 @pytest.mark.parametrize(("text", "claim"), [
@@ -1051,4 +1052,5 @@ def test_the_other_sides_turns_in_a_dialogue_are_theirs(checker: Checker, text: 
 ])
 def test_english_words_read_as_words_beside_chinese_accents_and_no_break_spaces(checker: Checker, text: str,
                                                                                claim: str) -> None:
-    assert claim in _absolute(checker, text, "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en")
+    found = _absolute(checker, text, "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en")
+    assert any(claim in span for span in found), found

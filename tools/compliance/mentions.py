@@ -39,23 +39,24 @@ _CUE_BEFORE = re.compile(
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
     r"|(?<!\bour\s)(?<!\bour\snew\s)\b(?:brochure|website|ad|advert|flyer|deck|site|banner)\s+calls?\s+(?:itself|themselves|it)\b"
     r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
-    r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
+    r"|\bretir(?:e|es|ed|ing)\s+(?:the\s+)?(?:tagline|slogan|claim|line|headline)|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
     r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
     r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话"
-    r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)",
+    r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称)",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
 _THIRD_PARTY = re.compile(
     r"(?P<who>客户|顾客|客人|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人"
-    r"|隔壁)"
+    r"|隔壁|候选人|应聘者|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
     # (the thing that carries the words may end its clause: "竞品的宣传册，上面写着“…”")
-    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
-    r"|留言|评论|好评|印着|的一句话)"
+    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|问|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
+    r"|留言|评论|好评|印着|的一句话|截图|用了|用的是)"
     r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
-    r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
-    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)"
+    r"|their\s+[a-z]+(?:\s+[a-z]+)?|ceo|cfo|founder|owner)\b"
+    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us|asked(?:\s+(?:me|us))?"
+    r"|(?:is\s+)?tell(?:s|ing)\s+(?:prospects|customers|clients|buyers|people|everyone)"
     r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
@@ -74,6 +75,8 @@ _CUE_AFTER = re.compile(
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
+    r"|被投诉|下架|不准确|更正|无依据|不使用|否决|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\b"
+    r"|\bshould\s+not\s+be\s+(?:reused|used)\b"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
@@ -92,7 +95,8 @@ _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s
 # Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
-    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)",
+    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
+    r"|\s*(?:→|->|=>)\s*(?:delete|remove|cut|drop|删|去掉)",
     re.IGNORECASE,
 )
 _LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNORECASE)
@@ -123,7 +127,8 @@ _HOW_TO_ANSWER = re.compile(r"怎么回|咋回|怎么看|怎么办|我们为什�
                             re.IGNORECASE)
 _KEPT = re.compile(r"保留|沿用|照用|定为|改为|改成|换成|定成"
                    r"|\b(?:went|go|going)\s+with|\bswitched\s+to|\bchanged\s+(?:it\s+)?to", re.IGNORECASE)
-_ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用吗|可以吗|行吗|行不行|合规吗|违规吗|算不算|会不会|是否"
+_ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用吗|可以吗|行吗|行不行|合规吗|违规吗|算不算|会不会"
+                     r"|(?<!讨论)是否"
                      r"|有没有问题|有问题吗|\b(?:can|could|may)\s+we\b|\bis\s+it\s+(?:ok|okay|fine|allowed)\b|\bwhether\b",
                      re.IGNORECASE)
 
@@ -131,8 +136,10 @@ _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用�
 # A speaker tag of a transcript or chat log: "customer: …", "客户：…", "rep: …", "销售：…".
 _TAG = re.compile(
     r"(?:^|(?<=[\s。！？!?.，,；;)）\]】]))(?<!dear\s)(?<!hi\s)(?<!hello\s)(?<!尊敬的)(?<!亲爱的)"
-    r"(?:(?P<them>customer|client|buyer|prospect|caller|客户|顾客|买家|客人|家长|患者|访客)"
-    r"|(?P<us>rep|sales|agent|salesperson|advisor|销售|顾问|客服|坐席|我|业务员))\s*(?:[(（][^)）\n]{1,20}[)）])?\s*[:：]",
+    r"(?:(?P<them>customer(?:\s+[A-Z][a-z]{1,10})?|client(?:\s+[A-Z][a-z]{1,10})?|buyer|prospect|caller"
+    r"|(?:客户|顾客|买家|客人)\s*(?:[A-Za-z]{2,10}|[\u4e00-\u9fff]{1,2}(?:姐|哥|总|经理|老师|先生|女士))?|家长|患者|访客"
+    r"|[\u4e00-\u9fff]总)"
+    r"|(?P<us>rep|sales|agent|salesperson|advisor|销售|顾问|客服|坐席|我|业务员|(?:(?<=^)|(?<=\n))(?-i:Me)))\s*(?:[(（][^)）\n]{1,20}[)）])?\s*[:：]",
     re.IGNORECASE,
 )
 # Where a turn ends at the latest: a new line, a field of a note or form ("话术：", "Next steps:"), a speaker we cannot
@@ -141,6 +148,34 @@ _TURN_END = re.compile(
     r"\n|(?:话术|说明|备注|跟进记录|跟进|下一步|需求|阶段|补充|结论|方案|报价|(?i:pitch|next\s+steps?|notes?|summary|action\s+items?"
     r"|follow[- ]up|recap))\s*[:：]|[\u4e00-\u9fff]{1,4}(?:补充|回复|经理|总|老师|主管)\s*[:：]"
     r"|(?<=\s)[A-Z][a-z]{1,12}\s*[:：]")
+
+
+# The first version of a before/after pair ("原稿：… 修改后：…", "Before: … After: …"): replaced, so not sent.
+_BEFORE_LINE = re.compile(r"^[ \t]*(?:原稿|原文|原版|修改前|改前|旧版"
+                          r"|(?i:before|original|old\s+version|draft\s+1|v1))\s*[:：][^\n]*", re.MULTILINE)
+_AFTER_LINE = re.compile(r"^[ \t]*(?:修改后|改后|新版|改为"
+                         r"|(?i:after|revised|edit(?:ed)?|new\s+version|draft\s+2|v2))\s*[:：]", re.MULTILINE)
+# Someone else's earlier message quoted in a reply ("> On Thu, Jenna wrote: …", "> 张总写道：…"), not our own
+# ("> I wrote").
+_QUOTED_REPLY = re.compile(r"^>[ \t]*+(?!(?:On\s+[^\n]{0,30}?,\s*)?(?:I|we|我|我们)\s*(?:wrote|写道))"
+                           r"[^\n]{0,60}?(?:wrote|写道)\s*[:：][^\n]*(?:\n>[^\n]*)*", re.MULTILINE | re.IGNORECASE)
+# A forwarded item from someone else (news, a competitor's ad, a customer's post) and a competitor table's rows.
+_FORWARDED = re.compile(r"^[ \t]*(?:转发|(?i:fwd?|forwarded))\b[^\n]{0,20}?(?:新闻|竞品|友商|客户"
+                        r"|(?i:customer|client|competitor|rival|news|\w+Co['’]s\s+site))[^\n]*", re.MULTILINE)
+_RIVAL_TABLE = re.compile(r"^[ \t]*(?:竞品|友商|对手|(?i:competitor|rival))[^\n|]{0,6}\|[^\n]*(?:\n[^\n]*\|[^\n]*)+",
+                          re.MULTILINE)
+_QUIZ = re.compile(r"(?:哪些|哪个|哪几个)(?:说法|表述|用语|话)[^？?\n]{0,12}(?:不能|不可以|违规|不合规)"
+                   r"[^？?\n]{0,10}[？?][^\n]{0,80}")
+
+
+def replaced_or_reported(text: str) -> list[tuple[int, int]]:
+    """Lines that are not ours to send: the first version of a before/after pair, someone else's quoted reply,
+    a forwarded item from a customer, a rival or the news, the rows of a competitor table, a quiz of banned
+    phrases."""
+    spans = [m.span() for m in _BEFORE_LINE.finditer(text) if _AFTER_LINE.search(text, m.end())]
+    for pattern in (_QUOTED_REPLY, _FORWARDED, _RIVAL_TABLE, _QUIZ):
+        spans += [m.span() for m in pattern.finditer(text)]
+    return spans
 
 
 def their_turns(text: str) -> list[tuple[int, int]]:
@@ -169,10 +204,12 @@ def mentions(text: str) -> list[tuple[int, int]]:
     for m in _QUOTES.finditer(text):
         start, end = _sentence(ends, m.start(), m.end(), len(text))
         said = _talked_about(text, m.start(), m.end(), start, end)
-        if said and not _asks(text[start:end], third_party=said == "party"):
+        # (someone else's words may be a question of theirs: "Customer asked me: 'Is this the best plan?'")
+        sentence = text[start:m.start()] + text[m.end():end] if said == "party" else text[start:end]
+        if said and not _asks(sentence, third_party=said == "party"):
             out.append(m.span())
     lists = [m.span() for m in (*_BANNED_LIST.finditer(text), *_AVOID_LIST.finditer(text))]
-    return out + lists + their_turns(text)  # may overlap: the checker merges them
+    return out + lists + their_turns(text) + replaced_or_reported(text)  # may overlap: the checker merges them
 
 
 def _sentence(ends: list[int], a: int, b: int, n: int) -> tuple[int, int]:
