@@ -39,10 +39,10 @@ _CUE_BEFORE = re.compile(
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
     r"|(?<!\bour\s)(?<!\bour\snew\s)\b(?:brochure|website|ad|advert|flyer|deck|site|banner)\s+calls?\s+(?:itself|themselves|it)\b"
     r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
-    r"|\bretir(?:e|es|ed|ing)\s+(?:the\s+)?(?:tagline|slogan|claim|line|headline)|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
+    r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
     r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
     r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话"
-    r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称)",
+    r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)",
     re.IGNORECASE,
 )
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
@@ -51,11 +51,11 @@ _THIRD_PARTY = re.compile(
     r"|隔壁|候选人|应聘者|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
     # (the thing that carries the words may end its clause: "竞品的宣传册，上面写着“…”")
-    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|问|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
+    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
     r"|留言|评论|好评|印着|的一句话|截图|用了|用的是)"
     r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
-    r"|their\s+[a-z]+(?:\s+[a-z]+)?|ceo|cfo|founder|owner)\b"
-    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us|asked(?:\s+(?:me|us))?"
+    r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
+    r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us"
     r"|(?:is\s+)?tell(?:s|ing)\s+(?:prospects|customers|clients|buyers|people|everyone)"
     r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
@@ -75,8 +75,9 @@ _CUE_AFTER = re.compile(
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
-    r"|被投诉|下架|不准确|更正|无依据|不使用|否决|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\b"
-    r"|\bshould\s+not\s+be\s+(?:reused|used)\b"
+    r"|(?<!未)(?<!没)被投诉(?!过)|被(?:平台)?下架|(?:投诉|违规)[^，,。]{0,6}下架|无依据|结论[^，,。]{0,6}?(?:不使用|不用|不采用)|决定不使用|不再使用|否决"
+    r"|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\s+by\s+(?:our\s+)?(?:compliance|legal)"
+    r"|\bshould\s+not\s+be\s+reused\b"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
@@ -86,9 +87,15 @@ _CUE_AFTER = re.compile(
 # word was said ("买家秀：“…”", "说了三次“最好的”", "不要出现“最”“第一”", "you said 'world-class' three times").
 _CUE_ADJACENT = re.compile(
     r"(?:买家秀|买家评价|顾客评价|网友评价|(?:客户|顾客|用户|买家)\s*(?:review|评价|好评|留言)|(?:不要|不能|别|不得|不可)再?出现"
-    r"|说了[一二两三四五六七八九十几\d]+(?:次|遍)|(?:又|还)(?:写|用|说)了|\byou\s+(?:said|used|kept\s+saying))\s*[:：]?\s*$",
+    r"|说了[一二两三四五六七八九十几\d]+(?:次|遍)|(?:又|还)(?:写|用|说)了|\byou\s+(?:said|used|kept\s+saying)"
+    r"|\bretir(?:e|es|ed|ing)\s+(?:the\s+)?(?:tagline|slogan|claim|line|headline)"
+    r"|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称))\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+# A customer's or prospect's question right before it is theirs ("客户问：“你们是不是全市最便宜的？”",
+# "Customer asked me:").
+_ASKED_BY_THEM = re.compile(r"(?:客户|对方|顾客|买家|家长|(?i:customer|client|prospect|buyer)s?)\s*(?:问|(?i:asked))"
+                            r"\s*(?:我们|我|(?i:me|us))?\s*[:：,]?\s*$")
 # A list of words to avoid in brackets after "no superlatives": "no superlatives (best, #1, leading)".
 _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s*[(（][^)）\n]{1,80}[)）]",
                          re.IGNORECASE)
@@ -96,7 +103,7 @@ _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
     r"\s*(?:都|也|已经?|全部)?\s*(?:(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
-    r"|\s*(?:→|->|=>)\s*(?:delete|remove|cut|drop|删|去掉)",
+    r"|\s*(?:→|->|=>)\s*(?:delete|remove|删除|删|去掉)\s*(?:[,，;；]|$|\n)|\s*(?:不准确|有误)",
     re.IGNORECASE,
 )
 _LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNORECASE)
@@ -105,6 +112,7 @@ _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b"
     r"|一点不假|一点都不假|说得对|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
+    r"|^的?是(?:我们|咱)"
     # a call to act on it: the words are forwarded as our advertising
     r"|(?:您|你|大家)?可以看看|欢迎(?:选购|下单|咨询|体验|抢购)|赶紧|快来|马上下单|\b(?:try\s+it|buy\s+(?:it|now)|order\s+now"
     r"|sign\s+up|get\s+yours|shop\s+now|book\s+(?:a|your)\s+demo)\b",
@@ -136,9 +144,10 @@ _ASKING = re.compile(r"能不能|可不可以|能否|可否|能用吗|可以用�
 # A speaker tag of a transcript or chat log: "customer: …", "客户：…", "rep: …", "销售：…".
 _TAG = re.compile(
     r"(?:^|(?<=[\s。！？!?.，,；;)）\]】]))(?<!dear\s)(?<!hi\s)(?<!hello\s)(?<!尊敬的)(?<!亲爱的)"
-    r"(?:(?P<them>customer(?:\s+[A-Z][a-z]{1,10})?|client(?:\s+[A-Z][a-z]{1,10})?|buyer|prospect|caller"
-    r"|(?:客户|顾客|买家|客人)\s*(?:[A-Za-z]{2,10}|[\u4e00-\u9fff]{1,2}(?:姐|哥|总|经理|老师|先生|女士))?|家长|患者|访客"
-    r"|[\u4e00-\u9fff]总)"
+    r"(?:(?P<them>(?:customer|client)(?!\s+(?:success|support|services?|care|experience|partner|team|ops|relations|manager)\b)"
+    r"(?-i:\s+[A-Z][a-z]{1,10})?|buyer|prospect|caller"
+    r"|(?:客户|顾客|买家|客人)\s*(?!成功|服务|支持|经理)(?:[A-Za-z]{2,10}|[\u4e00-\u9fff]{1,2}(?:姐|哥|总|经理|老师|先生|女士))?|家长|患者|访客"
+    r"|(?<![汇副老])[王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏魏程吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石贾韦夏邱方侯邹熊孟秦白江薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严武莫孔向汤]总)"
     r"|(?P<us>rep|sales|agent|salesperson|advisor|销售|顾问|客服|坐席|我|业务员|(?:(?<=^)|(?<=\n))(?-i:Me)))\s*(?:[(（][^)）\n]{1,20}[)）])?\s*[:：]",
     re.IGNORECASE,
 )
@@ -151,21 +160,28 @@ _TURN_END = re.compile(
 
 
 # The first version of a before/after pair ("原稿：… 修改后：…", "Before: … After: …"): replaced, so not sent.
-_BEFORE_LINE = re.compile(r"^[ \t]*(?:原稿|原文|原版|修改前|改前|旧版"
-                          r"|(?i:before|original|old\s+version|draft\s+1|v1))\s*[:：][^\n]*", re.MULTILINE)
-_AFTER_LINE = re.compile(r"^[ \t]*(?:修改后|改后|新版|改为"
-                         r"|(?i:after|revised|edit(?:ed)?|new\s+version|draft\s+2|v2))\s*[:：]", re.MULTILINE)
+_BEFORE_LINE = re.compile(r"^[ \t]*(?:原稿|修改前|改前|旧版|(?i:before|original|old\s+version))\s*[:：][^\n]*",
+                          re.MULTILINE)
+# (an "after" that keeps the first version or only adds to it does not replace it)
+_AFTER_LINE = re.compile(r"^[ \t]*(?:修改后|改后|新版|(?i:after|revised|edit(?:ed)?|new\s+version))\s*[:：]"
+                         r"(?![^\n]*(?:不变|照发|保留|加上|加一句|(?i:same|unchanged|keep|add|as\s+is|only|typo)))",
+                         re.MULTILINE)
 # Someone else's earlier message quoted in a reply ("> On Thu, Jenna wrote: …", "> 张总写道：…"), not our own
 # ("> I wrote").
-_QUOTED_REPLY = re.compile(r"^>[ \t]*+(?!(?:On\s+[^\n]{0,30}?,\s*)?(?:I|we|我|我们)\s*(?:wrote|写道))"
+_QUOTED_REPLY = re.compile(r"^>[ \t]*+(?!(?:On\s+[^\n]{0,60}?,\s*)?(?:I|we|our\s+\w+|sales(?:\s+team)?)\s*wrote"
+                           r"|(?:我|我们|销售)[^\n]{0,8}?写道)"
                            r"[^\n]{0,60}?(?:wrote|写道)\s*[:：][^\n]*(?:\n>[^\n]*)*", re.MULTILINE | re.IGNORECASE)
 # A forwarded item from someone else (news, a competitor's ad, a customer's post) and a competitor table's rows.
-_FORWARDED = re.compile(r"^[ \t]*(?:转发|(?i:fwd?|forwarded))\b[^\n]{0,20}?(?:新闻|竞品|友商|客户"
-                        r"|(?i:customer|client|competitor|rival|news|\w+Co['’]s\s+site))[^\n]*", re.MULTILINE)
-_RIVAL_TABLE = re.compile(r"^[ \t]*(?:竞品|友商|对手|(?i:competitor|rival))[^\n|]{0,6}\|[^\n]*(?:\n[^\n]*\|[^\n]*)+",
-                          re.MULTILINE)
+_FORWARDED = re.compile(r"^[ \t]*(?:转发|(?i:fwd?|forwarded))\b[^\n]{0,20}?(?:新闻|竞品|友商"
+                        r"|客户(?:的)?(?:朋友圈|评价|反馈|好评|截图|留言|消息)"
+                        r"|(?i:from\s+(?:a\s+|the\s+|our\s+)?(?:customer|client|competitor|rival)|competitor|rival|news"
+                        r"|\w+Co['’]s\s+site))[^\n]*", re.MULTILINE)
+_RIVAL_TABLE = re.compile(r"^[ \t]*(?:竞品|友商|对手|(?i:competitors?|rivals?))\s*[A-Za-z]?\s*\|[^\n]*"
+                          r"(?:\n[^\n]*\|[^\n]*)+", re.MULTILINE)
+_OURS_CELL = re.compile(r"(?:^|\|)\s*(?:我们|我司|我方|本公司|本店|(?i:us|we|ours|our\s+\w+))\s*(?:\||$)")
 _QUIZ = re.compile(r"(?:哪些|哪个|哪几个)(?:说法|表述|用语|话)[^？?\n]{0,12}(?:不能|不可以|违规|不合规)"
-                   r"[^？?\n]{0,10}[？?][^\n]{0,80}")
+                   r"[^？?\n]{0,10}[？?]\s*(?:(?:[A-Da-d][.、．:：)）][^\n]{0,30}?){2}[^\n]*"
+                   r"|(?:[^、，,。\n]{1,10}、)+[^、，,。\n]{1,10}(?=[。\n]|$))")
 
 
 def replaced_or_reported(text: str) -> list[tuple[int, int]]:
@@ -173,8 +189,17 @@ def replaced_or_reported(text: str) -> list[tuple[int, int]]:
     a forwarded item from a customer, a rival or the news, the rows of a competitor table, a quiz of banned
     phrases."""
     spans = [m.span() for m in _BEFORE_LINE.finditer(text) if _AFTER_LINE.search(text, m.end())]
-    for pattern in (_QUOTED_REPLY, _FORWARDED, _RIVAL_TABLE, _QUIZ):
+    for pattern in (_QUOTED_REPLY, _FORWARDED, _QUIZ):
         spans += [m.span() for m in pattern.finditer(text)]
+    for table in _RIVAL_TABLE.finditer(text):  # the rows of rivals; a table with a column of ours is a comparison
+        header, *rows = table.group().split("\n")
+        if _OURS_CELL.search(header):
+            continue
+        at = table.start() + len(header) + 1
+        for row in rows:
+            if not _OURS_CELL.search(row.split("|")[0] + "|"):
+                spans.append((at, at + len(row)))
+            at += len(row) + 1
     return spans
 
 
@@ -188,7 +213,7 @@ def their_turns(text: str) -> list[tuple[int, int]]:
         return []
     turns = []
     for t, after in zip(tags, [*tags[1:], None], strict=True):
-        if t.group("them"):
+        if t.group("them") and not re.search(r"我司|我们|本公司|(?i:\bour\b)", t.group()):
             end = after.start() if after else len(text)
             stop = _TURN_END.search(text, t.end(), end)
             turns.append((t.end(), stop.start() if stop else end))
@@ -233,6 +258,8 @@ def _talked_about(text: str, a: int, b: int, start: int, end: int) -> Literal[""
     if any(_right_before(text, c, a) for c in _CUE_BEFORE.finditer(text, lo, a + 1)) \
             or _CUE_ADJACENT.search(text[max(start, a - 20):a]):
         return "cue"
+    if _ASKED_BY_THEM.search(text[max(start, a - 24):a]):
+        return "party"
     if any(_right_before(text, c, a) and _speaker(text, c, start) and not _ours_between(text, c, a)
            for c in _THIRD_PARTY.finditer(text, lo, a)):
         return "party"
