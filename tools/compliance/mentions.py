@@ -151,6 +151,7 @@ _TAG = re.compile(
     r"|(?P<us>rep|sales|agent|salesperson|advisor|销售|顾问|客服|坐席|我|业务员|(?:(?<=^)|(?<=\n))(?-i:Me)))\s*(?:[(（][^)）\n]{1,20}[)）])?\s*[:：]",
     re.IGNORECASE,
 )
+_OURS_IN_TAG = re.compile(r"我司|我们|本公司|\bour\b", re.IGNORECASE)  # "李总（我司销售总监）：" is one of ours
 # Where a turn ends at the latest: a new line, a field of a note or form ("话术：", "Next steps:"), a speaker we cannot
 # place ("张经理补充：", "Tom:").
 _TURN_END = re.compile(
@@ -213,7 +214,7 @@ def their_turns(text: str) -> list[tuple[int, int]]:
         return []
     turns = []
     for t, after in zip(tags, [*tags[1:], None], strict=True):
-        if t.group("them") and not re.search(r"我司|我们|本公司|(?i:\bour\b)", t.group()):
+        if t.group("them") and not _OURS_IN_TAG.search(t.group()):
             end = after.start() if after else len(text)
             stop = _TURN_END.search(text, t.end(), end)
             turns.append((t.end(), stop.start() if stop else end))
