@@ -164,7 +164,7 @@ def test_token_cli_issue_list_revoke(settings: Settings, monkeypatch: pytest.Mon
     token = made.output.strip().splitlines()[-1]
     assert token.startswith("cpt_")
     listed = runner.invoke(app, ["token", "list"])
-    assert "demo.rep" in listed.output and "active" in listed.output and token.split("_")[2] not in listed.output
+    assert "demo.rep" in listed.output and "active" in listed.output and token.split("_", 2)[2] not in listed.output
     token_id = token.split("_")[1]
     assert runner.invoke(app, ["token", "revoke", token_id]).exit_code == 0
     assert "revoked" in runner.invoke(app, ["token", "list", "--user", "demo.rep"]).output
