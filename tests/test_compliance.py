@@ -149,6 +149,29 @@ def test_findings_have_exact_spans_citations_and_a_verdict(checker: Checker) -> 
     assert "广告法" in findings[0].reference and verdict(findings) == "block"
 
 
+def test_traditional_chinese_is_read_as_simplified_and_spans_stay_on_the_original(checker: Checker) -> None:
+    text = "我們是全國第一的品牌，國家級產品，無人能及，保證節省50%成本，最遲週五前簽約"
+    found = [(f.kind, text[f.start:f.end]) for f in checker.check(text, REP, "zh")]
+    assert found == [("absolute_term", "全國第一"), ("absolute_term", "國家級"), ("absolute_term", "無人能及"),
+                     ("guarantee", "保證節省")]
+
+
+def test_folding_keeps_one_character_for_one_and_leaves_simplified_alone() -> None:
+    from copilot.textfold import fold, is_traditional
+
+    assert fold("業界領先，ＮＯ．１").text == "业界领先,NO.1"
+    assert fold("显著提升 著名品牌").text == "显著提升 著名品牌"  # 著 is Simplified too
+    assert is_traditional("保證") and not is_traditional("保证节省 best")
+
+
+def test_a_rewrite_of_traditional_text_is_written_in_traditional(checker: Checker) -> None:
+    report = build_report(checker, "我們是全國第一的品牌，保證節省50%成本", REP, "zh")
+    assert report.rewrite == "我們是全國知名的品牌，預計可節省50%成本（以上為預估，實際效果以客戶實際情況為準）"
+    assert report.rewrite_verdict == "pass"
+    simplified = build_report(checker, "我们是全国第一的品牌，保证节省50%成本", REP, "zh")
+    assert simplified.rewrite == "我们是全国知名的品牌，预计可节省50%成本（以上为预估，实际效果以客户实际情况为准）"
+
+
 @pytest.mark.parametrize("text", [
     "最近一次拜访是上周", "最好在周五前回复我", "第一季度回款已完成", "Best regards, Tom",
     "We will do our best to deliver on time", "We guarantee delivery by Friday", "质保期为两年",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from copilot.pii import find_pii
-from copilot.textfold import fold
+from copilot.textfold import fold, is_traditional, to_traditional
 from tools.compliance.deals import find_discounts
 from tools.compliance.engine import Asker, Checker, verdict
 from tools.compliance.model import VERDICT_RANK, Finding, Report, Rule
@@ -37,11 +37,12 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         if rule.detector == "discount":
             edits.append((f.start, f.end, _discount_at_limit(span, asker.discount_limit_pct)))
         elif rule.replacement is not None:
-            edits.append((f.start, f.end, rule.replacement.get(_lang_at(text, f.start, lang))))
+            edits.append((f.start, f.end, _script(text, f.start, rule.replacement.get(_lang_at(text, f.start, lang)))))
         elif rule.terms or rule.patterns:
-            edits.append(_own_article(text, f.start, f.end, _replacement(rule, span, text[f.end:f.end + 8])))
+            new = _script(text, f.start, _replacement(rule, span, text[f.end:f.end + 8]))
+            edits.append(_own_article(text, f.start, f.end, new))
         if rule.suffix is not None:
-            clause = rule.suffix.get(_lang_at(text, f.start, lang))
+            clause = _script(text, f.start, rule.suffix.get(_lang_at(text, f.start, lang)))
             if clause not in text:
                 # Co-occurrence findings span two sentences: qualify the first, which every window includes.
                 at = _sentence_end(text, f.start if rule.all_of else f.end)
@@ -102,8 +103,17 @@ def _rules_until_clean(checker: Checker, text: str, findings: list[Finding], ask
     return out
 
 
+def _script(text: str, pos: int, new: str) -> str:
+    """Wording inserted into a sentence written in Traditional characters is written in them too."""
+    start = text.rfind("\n", 0, pos) + 1
+    return to_traditional(new) if is_traditional(text[start:_sentence_end(text, pos)]) else new
+
+
 def _replacement(rule: Rule, span: str, after: str) -> str:
-    key = span.lower()
+    """The pack's safer wording for a flagged phrase; a Traditional phrase is looked up by its Simplified form
+    (one character for one, so positions in it hold in the original)."""
+    folded = fold(span).text
+    key = folded.lower()
     if key in rule.rewrite:
         new = rule.rewrite[key]
         # "we are the best." -> "we are an excellent choice.", "number one in service" -> "an established choice
@@ -114,7 +124,7 @@ def _replacement(rule: Rule, span: str, after: str) -> str:
         return new
     # A pattern hit ("保证节省", "guarantee 30% savings"): replace the promising word inside it.
     for word in sorted(rule.rewrite, key=len, reverse=True):
-        if word != "*" and (m := re.search(re.escape(word), span, re.IGNORECASE)):
+        if word != "*" and (m := re.search(re.escape(word), folded, re.IGNORECASE)):
             return span[: m.start()] + rule.rewrite[word] + span[m.end():]
     return rule.rewrite.get("*", "")
 
