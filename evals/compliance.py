@@ -1,8 +1,9 @@
 """Compliance eval: labelled bilingual snippets (evals/data/compliance_*.jsonl) against the policy packs.
 
-Fifteen sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
-packs; compliance_dev_c .. compliance_dev_n were each written blind (by someone who read no rule), scored once on
-first read (the figures are in the issue notes), then used to tune the packs and train the claim model;
+Seventeen sets, written by different hands: compliance_snippets (dev A) and compliance_dev_b were used to tune the
+packs; compliance_dev_c .. compliance_dev_p were each written blind (by someone who read no rule; dev-o is in
+Traditional Chinese and Cantonese, dev-p in exporters' English), scored once on first read (the figures are in the
+issue notes), then used to tune the packs and train the claim model;
 compliance_test was written before them and must never be used for tuning or training: its scores are the honest
 ones.
 
@@ -81,7 +82,7 @@ DEV_B = Path(str(_DATA.joinpath("compliance_dev_b.jsonl")))
 TEST = Path(str(_DATA.joinpath("compliance_test.jsonl")))
 # dev-c .. dev-n: written blind, one file each, in the order they were written; `test` last, never tuned on
 SETS = {"dev": DEV, "dev-b": DEV_B,
-        **{f"dev-{s}": Path(str(_DATA.joinpath(f"compliance_dev_{s}.jsonl"))) for s in "cdefghijklmn"}, "test": TEST}
+        **{f"dev-{s}": Path(str(_DATA.joinpath(f"compliance_dev_{s}.jsonl"))) for s in "cdefghijklmnop"}, "test": TEST}
 
 
 def load_snippets(path: Path = DEV) -> list[Snippet]:
