@@ -27,20 +27,23 @@ _CLOSE = "”\"」』’'"
 _QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,100}"
            r"(?:[”」』’]|['\"](?![A-Za-z0-9]))")
 # One quote or a list of them; possessive, so a run of quotes is taken whole and never re-tried from inside.
-_QUOTES = re.compile(rf"(?:{_QUOTED}[\s、，,和及或与]{{0,3}}+(?:or\s+|and\s+)?)++", re.IGNORECASE)
+_QUOTES = re.compile(rf"(?:{_QUOTED}[\s、，,和及或与]{{0,3}}+(?:or\s+|and\s+|或者\s*|以及\s*|同埋\s*|同\s*)?)++",
+                     re.IGNORECASE)
 _END = re.compile(r"[。！？!?\n]")
 BEFORE, AFTER = 40, 30  # how far (characters, same sentence) a cue may stand from the quote
 SPAN = 200  # the longest stretch either side of a quote read as its sentence
 
 _CUE_BEFORE = re.compile(
-    r"不能写|不能用|不能说|不要写|不要用|别写|别用|(?:不要|不能|别)在[^，,。“”\n]{0,8}?写|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
+    r"不能写|不能用|不能说|不要写|不要用|别写|别用|(?:不要|不能|别)在[^，,。“”\n]{0,8}?写|(?:不要|不能|别)(?:在|跟|和|对)[^，,。“”\n]{0,12}?(?:说|讲|提)|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
     r"|\b(?:can't|can’t|cannot|don't|don’t|do\s+not|never|must\s+not|avoid|remove|delete|drop|strike|replace|banned|ban"
     r"|prohibited|not\s+allowed|off-limits)\b"
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
     r"|(?<!\bour\s)(?<!\bour\snew\s)\b(?:brochure|website|ad|advert|flyer|deck|site|banner)\s+calls?\s+(?:itself|themselves|it)\b"
     r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
+    r"|\b(?:legal|compliance)\s+(?:team\s+)?(?:flagged|rejected|struck|removed|cut)\b"
     r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
     r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
+    r"|(?:不得|不可|不能|不准|不许|唔可以|唔准)(?:宣称|声称|标榜)|冇讲|冇写|唔好(?:写|用|讲)|唔可以(?:写|用)|唔准(?:写|用)|(?:不能|不可以|唔可以|不得)\s*claim\b"
     r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话"
     r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)",
     re.IGNORECASE,
@@ -48,16 +51,16 @@ _CUE_BEFORE = re.compile(
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
 _THIRD_PARTY = re.compile(
     r"(?P<who>客户|顾客|客人|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人"
-    r"|隔壁|候选人|应聘者|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
+    r"|隔壁|同行|货代|候选人|应聘者|(?<!没)有人|(?i:client|customer)|部落客|网红|食评|(?i:KOL)|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
     # (the thing that carries the words may end its clause: "竞品的宣传册，上面写着“…”")
-    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
+    r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|(?<![电说对讲通的句])话(?![术题费筒单])|讲|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
     r"|留言|评论|好评|印着|的一句话|截图|用了|用的是)"
-    r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
+    r"|\b(?P<who_en>customers?|clients?|buyers?|prospects?|competitors?|rivals?|partners?|distributors?|resellers?|franchisees?|reviewers?|reviews?|users?|the\s+tender|the\s+rfp"
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
     r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us"
     r"|(?:is\s+)?tell(?:s|ing)\s+(?:prospects|customers|clients|buyers|people|everyone)"
-    r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
+    r"|describes?|described|used|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
 # Before the third party in its clause: none of us and no preposition that makes it an object ("我会跟老客户说",
@@ -66,18 +69,25 @@ _OURS_BEFORE_ZH = re.compile(r"[我咱你您]|跟|对|和|给|向|告诉|帮|替
 _OURS_MID_ZH = re.compile(r"(?<![对跟向给和])[我咱]|[你您]")
 _OURS_BEFORE_EN = re.compile(r"\b(?:we|our|ours|us|i|my|me|to|for|with)\b|\bwe'", re.IGNORECASE)
 _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
+# Right after the party's verb: we are what they speak of ("说我们是", "话我哋系", "said we're", "wrote that our app
+# is").
+_ABOUT_US_ZH = re.compile(r"(?:我们|我哋|我家|我司|咱们|咱家)(?:家|公司|店|的[\u4e00-\u9fff]{1,4})?"
+                          r"(?:是|系|为|就是|真系|真是)?")
+_ABOUT_US_EN = re.compile(r"\s*(?:that\s+)?(?:we(?:['’]re|\s+are|\s+were)?|us|our\s+[\w-]+(?:\s+(?:is|was|are))?)\b",
+                          re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
     r"|这(?:种|类)(?:说法|表述|词|用语|字眼|话)|这些(?:形容词|词|字眼)|的说法|的表述|不[能得准许]出现|是(?:竞品|友商|对手|别家|人家)的"
     r"|(?:这种话|这类话)[^，,。！!？?]{0,8}?(?:别|不要|不能|不可|千万|慎)|别跟着|不跟着|(?<!同行)千万别学|不要学"
-    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
+    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|违反|(?:涉及|涉嫌|属于|构成)?误导|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
     r"|(?<!未)(?<!没)被投诉(?!过)|被(?:平台)?下架|(?:投诉|违规)[^，,。]{0,6}下架|无依据|结论[^，,。]{0,6}?(?:不使用|不用|不采用)|决定不使用|不再使用|否决"
     r"|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\s+by\s+(?:our\s+)?(?:compliance|legal)"
-    r"|\bshould\s+not\s+be\s+reused\b"
+    r"|^\s*(?:has|have)\s+been\s+(?:removed|dropped|retired|deleted|withdrawn)\b|(?:几个字|等(?:主管|法务|合规|领导)?审核)|\bshould\s+not\s+be\s+reused\b|\b(?:got|were|was|been)\s+fined\b|\bNOT\s+(?:running|using)\b|\bcan['’]?t\s+(?:substantiate|back\s+(?:it|that|this)\s+up|prove\s+(?:it|that))\b"
+    r"|唔好(?:用|写|reshare|share|转发)|不要转发|别转发"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
@@ -92,9 +102,10 @@ _CUE_ADJACENT = re.compile(
     r"|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称))\s*[:：]?\s*$",
     re.IGNORECASE,
 )
-# A customer's or prospect's question right before it is theirs ("客户问：“你们是不是全市最便宜的？”",
-# "Customer asked me:").
-_ASKED_BY_THEM = re.compile(r"(?:客户|对方|顾客|买家|家长|(?i:customer|client|prospect|buyer)s?)\s*(?:问|(?i:asked))"
+# A customer's or prospect's question or message right before it is theirs ("客户问：“你们是不是全市最便宜的？”",
+# "Customer asked me:", "Buyer message: '…'").
+_ASKED_BY_THEM = re.compile(r"(?:客户|对方|顾客|买家|家长|(?i:customer|client|prospect|buyer)s?)\s*"
+                            r"(?:问|(?i:asked|message|msg|inquiry|enquiry))"
                             r"\s*(?:我们|我|(?i:me|us))?\s*[:：,]?\s*$")
 # A list of words to avoid in brackets after "no superlatives": "no superlatives (best, #1, leading)".
 _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s*[(（][^)）\n]{1,80}[)）]",
@@ -102,7 +113,7 @@ _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s
 # Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
-    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
+    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:一定)?(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
     r"|\s*(?:→|->|=>)\s*(?:delete|remove|删除|删|去掉)\s*(?:[,，;；]|$|\n)|\s*(?:不准确|有误)",
     re.IGNORECASE,
 )
@@ -130,8 +141,11 @@ _BANNED_LIST = re.compile(
 )
 # Just before the quote: "原稿保留“…”", "新版定为：“…”", "went with '…'".
 _BREAK = re.compile(r"[，,；;。！!？?、\n]|\d\.")  # between a keep-word and its quote: then it keeps something else
-_HOW_TO_ANSWER = re.compile(r"怎么回|咋回|怎么看|怎么办|我们为什么|为啥我们|如何回[应复答]|怎么解释|怎么应对|怎么说比较"
-                            r"|\bhow\s+(?:should|do|can|would)\s+(?:we|i)\s+(?:respond|answer|reply|handle|push\s+back)",
+_HOW_TO_ANSWER = re.compile(r"点(?:样)?(?:explain|解释|回|答|应对|处理)|要不要[^，,。？?]{0,6}?(?:回应|举报|投诉)"
+                            r"|(?i:report)\s*一下|需不需要回应|怎么回|咋回|怎么看|怎么办|我们为什么|为啥我们|如何回[应复答]|怎么解释|怎么应对|怎么说比较"
+                            r"|\bhow\s+(?:should|do|can|would)\s+(?:we|i)\s+(?:respond|answer|reply|handle|push\s+back)|\bhow\s+to\s+(?:reply|respond|answer)\b"
+                            r"|\bshould\s+(?:i|we)\s+(?:just\s+)?(?:answer|reply|respond)\b|\bcan\s+i\s+(?:reply|respond|answer|thank"
+                            r"|forward\s+(?:this|it)\s+to\s+(?:the\s+|our\s+|my\s+)?(?:regional\s+)?(?:VP|boss|manager|team|director|head))\b",
                             re.IGNORECASE)
 _KEPT = re.compile(r"保留|沿用|照用|定为|改为|改成|换成|定成"
                    r"|\b(?:went|go|going)\s+with|\bswitched\s+to|\bchanged\s+(?:it\s+)?to", re.IGNORECASE)
@@ -289,9 +303,15 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
 
 
 def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
-    """One of ours speaks between the party's verb and the quote: "达人说得对，我们就是“全网最低价”"."""
-    mid = _OURS_MID_ZH if m.group("who") is not None else _OURS_MID_EN
-    return mid.search(text, m.end(), a) is not None
+    """One of ours speaks between the party's verb and the quote: "达人说得对，我们就是“全网最低价”". Us as the
+    object of their words ("博主说我们是“…”", "有KOL话我哋系「…」", "the reviewer said we're 'the best'") is still
+    them speaking."""
+    zh = m.group("who") is not None
+    mid, about_us = (_OURS_MID_ZH, _ABOUT_US_ZH) if zh else (_OURS_MID_EN, _ABOUT_US_EN)
+    start = m.end()
+    if (lead := about_us.match(text, start, a)) is not None:
+        start = lead.end()
+    return mid.search(text, start, a) is not None
 
 
 def _asks(sentence: str, third_party: bool = False) -> bool:
