@@ -1280,3 +1280,61 @@ def test_claims_and_promises_a_fourth_review_found_are_found(checker: Checker, t
 @pytest.mark.parametrize(("text", "lang"), REVIEWED_NOT_FOUND)
 def test_ordinary_texts_a_fourth_review_found_pass(checker: Checker, text: str, lang: Literal["zh", "en"]) -> None:
     assert _findings_of_either_kind(checker, text, lang) == [], text
+
+
+# 2026.12.7-5, after dev-o (Traditional Chinese: Taiwan, Hong Kong Cantonese) and dev-p (exporters' English): each
+# mechanism once, with the phrase that must be found.
+@pytest.mark.parametrize(("text", "lang", "kind", "phrase"), [
+    ("我哋嘅洗衣機全港價錢最平，送貨快", "zh", "absolute_term", "最平"),
+    ("本店牛肉麵全台最好吃，歡迎來店", "zh", "absolute_term", "全台最"),
+    ("我們的MES在半導體產業市佔率第一", "zh", "absolute_term", "市佔率第一"),
+    ("呢部機影相冇對手！", "zh", "absolute_term", "冇對手"),
+    ("本廠精度領先同業，交期穩定", "zh", "absolute_term", "領先同業"),
+    ("辨識準確度獨步全球", "zh", "absolute_term", "獨步全球"),
+    ("Singapore's Most Trusted Moving Company since 1998", "en", "absolute_term",
+     "Singapore's Most Trusted Moving Company"),
+    ("As you know, we are the pioneer of solid-state lidar in China.", "en", "absolute_term", "the pioneer of"),
+    ("Top Quality Valves from Ningbo - free samples", "en", "absolute_term", "Top Quality"),
+    ("We are top 3 in the global market for LED drivers.", "en", "absolute_term", "top 3"),
+    ("跟客户说我们是Asia top 3的manufacturer", "zh", "absolute_term", "Asia top 3"),
+    ("報讀我哋嘅英文班，DSE英文包你5級！", "zh", "guarantee", "包你5級！"),
+    ("經我哋做按揭一定批，利率低", "zh", "guarantee", "一定批"),
+    ("呢個儲蓄計劃冇得輸㗎", "zh", "guarantee", "冇得輸"),
+    ("我們的雲端主機零停機", "zh", "guarantee", "零停機"),
+    ("这批钢化玻璃摔不坏，放心卖", "zh", "guarantee", "摔不坏"),
+    ("路灯十年不坏，装上就不用管", "zh", "guarantee", "十年不坏"),
+    ("These ceramic knives never break and never need sharpening.", "en", "guarantee", "never break"),
+    ("Zero defect guaranteed. Warranty: 1 year.", "en", "guarantee", "Zero defect guaranteed"),
+    ("With this rig you earn back the machine cost in 90 days.", "en", "guarantee", "earn back the machine cost in 90"),
+])
+def test_taiwan_hong_kong_and_exporters_wording_is_found(checker: Checker, text: str, lang: Literal["zh", "en"],
+                                                         kind: str, phrase: str) -> None:
+    found = [(f.kind, text[f.start:f.end]) for f in checker.check(text, REP, lang)]
+    assert any(k == kind and (phrase in span or span in phrase) for k, span in found), found
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("客人WhatsApp話「你哋真係全港最抵」，好開心", "zh"),  # 話 = says: the guest's words
+    ("有KOL話我哋係「全港最正拉麵」，老闆叫我哋唔好reshare", "zh"),  # us as the object of their words
+    ("博主说我们是“全网最好吃的面”，老板说不要转发", "zh"),
+    ("我哋唔係全港最大嘅健身中心，但器材都係新嘅", "zh"),  # Cantonese negation
+    ("今年月餅冇講「全港最好食」喇，改咗寫「每日新鮮製造」", "zh"),
+    ("車仔麵最平$38一碗，最多揀6款餸", "zh"),  # our cheapest menu price, with its figure
+    ("冷鏈配送最低溫可達-25°C", "zh"),
+    ("新一批貨最快週三到，最遲週五", "zh"),
+    ("排行榜：第一名 陳美玲，第二名 張志豪，恭喜！", "zh"),
+    ("恭喜本班同學全校第一名！", "zh"),
+    ("客户是德国最大的五金连锁之一，大家认真对待", "zh"),
+    ("依規定，基金廣告不得宣稱保本或保證收益", "zh"),
+    ("簽證審批由入境處決定，我哋唔能夠保證一定批", "zh"),
+    ("卖方保证于2024年8月15日前交货，逾期按日支付违约金", "zh"),
+    ("Congrats to Sandy, No.1 in sales for Q1 in our team!", "en"),
+    ("Our customer in Poland is the biggest DIY chain there.", "en"),
+    ("Amazon Best Seller in Yoga Mats (badge shown by Amazon)", "en"),
+    ("Our old slogan 'Best Quality, Lowest Price' has been removed from all catalogues.", "en"),
+    ("We can't say our motors never fail, but the failure rate was 0.3%.", "en"),
+    ("No. 1, Sec. 3, Zhongshan Rd., Taipei", "en"),
+])
+def test_taiwan_hong_kong_and_exporters_near_misses_pass(checker: Checker, text: str,
+                                                        lang: Literal["zh", "en"]) -> None:
+    assert _findings_of_either_kind(checker, text, lang) == [], text
