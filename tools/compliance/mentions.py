@@ -34,16 +34,14 @@ BEFORE, AFTER = 40, 30  # how far (characters, same sentence) a cue may stand fr
 SPAN = 200  # the longest stretch either side of a quote read as its sentence
 
 _CUE_BEFORE = re.compile(
-    r"不能写|不能用|不能说|不要写|不要用|别写|别用|(?:不要|不能|别)在[^，,。“”\n]{0,8}?写|(?:不要|不能|别)(?:在|跟|和|对)[^，,。“”\n]{0,12}?(?:说|讲|提)|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
+    r"不能写|不能用|不能说|不要写|不要用|别写|别用|(?:不要|不能|别)在[^，,。“”\n]{0,8}?写|禁止使用|禁止|禁用|不得使用|不得出现|不允许|删掉|删除|去掉|改掉|避免使用|避免|慎用"
     r"|\b(?:can't|can’t|cannot|don't|don’t|do\s+not|never|must\s+not|avoid|remove|delete|drop|strike|replace|banned|ban"
     r"|prohibited|not\s+allowed|off-limits)\b"
     r"|\b(?:competitor|rival|another\s+vendor|they)\b[^.!?\n]{0,20}\bcalls?\s+(?:itself|themselves)"
     r"|(?<!\bour\s)(?<!\bour\snew\s)\b(?:brochure|website|ad|advert|flyer|deck|site|banner)\s+calls?\s+(?:itself|themselves|it)\b"
     r"|\bwithout\s+(?:legal|compliance)\s+(?:sign-?off|approval|review)\b"
-    r"|\b(?:legal|compliance)\s+(?:team\s+)?(?:flagged|rejected|struck|removed|cut)\b"
     r"|\b(?:cut|removed|deleted|struck|took\s+out|taken\s+out|scrubbed)(?=\s*(?:the\s+(?:words?|phrases?|claims?)\s+)?['\"“‘])"
     r"|(?<!\bour\s)\b(?:reader|customer|client|user|guest|buyer|patient|parent)s?['’]?\s+(?:review|testimonial|feedback|comment)s?\b"
-    r"|(?:不得|不可|不能|不准|不许|唔可以|唔准)(?:宣称|声称|标榜)|冇讲|冇写|唔好(?:写|用|讲)|唔可以(?:写|用)|唔准(?:写|用)|(?:不能|不可以|唔可以|不得)\s*claim\b"
     r"|严禁|不要说|别说|改写成合规|改写为合规|不会(?:向[^，,。“”]{0,6})?承诺|不承诺|用户评价|评价摘录|客户原话"
     r"|(?:竞品|友商|对手|竞争对手|别家)[^，,。“”\n]{0,10}?(?:打出|打着|标榜)",
     re.IGNORECASE,
@@ -51,7 +49,7 @@ _CUE_BEFORE = re.compile(
 # Someone else's words: a customer's praise, a rival's claim, a tender's wording. `who` must be the speaker.
 _THIRD_PARTY = re.compile(
     r"(?P<who>客户|顾客|客人|用户|买家|网友|竞品|友商|竞争对手|对手|对方|别家|别的公司|其他公司|另一家|其他品牌|招标文件|标书|主播|博主|达人"
-    r"|隔壁|同行|货代|候选人|应聘者|(?<!没)有人|(?i:client|customer)|部落客|网红|食评|(?i:KOL)|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
+    r"|隔壁|同行(?!业)|货代|候选人|应聘者|(?<![没所拥持])有人(?!工|性|员|气|家)|(?i:client|customer)|部落客|网红|食评|(?i:KOL)|(?<![我咱])他们(?:的)?\s*(?:CEO|老板|老总|负责人))"
     r"(?!经理|代表|专员|成功|服务|群|端|那边我)"
     # (the thing that carries the words may end its clause: "竞品的宣传册，上面写着“…”")
     r"(?P<mid>[^，,；;。“”\n]{0,12}?(?:[，,](?:上面|里面|上头))?)(?:原话|说|(?<![电说对讲通的句])话(?![术题费筒单])|讲|反馈|评价|表示|提到|宣称|声称|号称|自称|写|称|承诺|要求"
@@ -60,12 +58,13 @@ _THIRD_PARTY = re.compile(
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
     r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us"
     r"|(?:is\s+)?tell(?:s|ing)\s+(?:prospects|customers|clients|buyers|people|everyone)"
-    r"|describes?|described|used|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
+    r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
 # Before the third party in its clause: none of us and no preposition that makes it an object ("我会跟老客户说",
 # "我们在客户报价单里写"); between it and the verb: none of us as a subject ("客户对我们说" is still the customer).
-_OURS_BEFORE_ZH = re.compile(r"[我咱你您]|跟|对|和|给|向|告诉|帮|替|为|在|让|请|叫|把")
+_OURS_BEFORE_ZH = re.compile(r"[我咱你您]|跟|对|和|给|向|告诉|帮|替|为|在|让|请|叫|把|安排|找|雇"
+                             r"|(?<!不)同(?!行|事|学|类|时|样|比)")  # (安排网红说, 记得同客户讲: ours)
 _OURS_MID_ZH = re.compile(r"(?<![对跟向给和])[我咱]|[你您]")
 _OURS_BEFORE_EN = re.compile(r"\b(?:we|our|ours|us|i|my|me|to|for|with)\b|\bwe'", re.IGNORECASE)
 _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
@@ -75,19 +74,21 @@ _ABOUT_US_ZH = re.compile(r"(?:我们|我哋|我家|我司|咱们|咱家)(?:家|
                           r"(?:是|系|为|就是|真系|真是)?")
 _ABOUT_US_EN = re.compile(r"\s*(?:that\s+)?(?:we(?:['’]re|\s+are|\s+were)?|us|our\s+[\w-]+(?:\s+(?:is|was|are))?)\b",
                           re.IGNORECASE)
+_TO_THEM = re.compile(r"(?:同|跟|对|和|向)(?:佢|他|她)")
+_TOLD_ZH = re.compile(r"就|一律|统一|直接|要|可以|记得|问起")
+_TOLD_EN = re.compile(r"\b(?:can|could|should|will|would|may|must|to|who)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
     r"|这(?:种|类)(?:说法|表述|词|用语|字眼|话)|这些(?:形容词|词|字眼)|的说法|的表述|不[能得准许]出现|是(?:竞品|友商|对手|别家|人家)的"
     r"|(?:这种话|这类话)[^，,。！!？?]{0,8}?(?:别|不要|不能|不可|千万|慎)|别跟着|不跟着|(?<!同行)千万别学|不要学"
-    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|违反|(?:涉及|涉嫌|属于|构成)?误导|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
+    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|违反了?[^，,。]{0,8}?(?:法|规定|条例|规范)|(?:涉及|涉嫌|属于|构成|可能)误导|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
     r"|(?<!未)(?<!没)被投诉(?!过)|被(?:平台)?下架|(?:投诉|违规)[^，,。]{0,6}下架|无依据|结论[^，,。]{0,6}?(?:不使用|不用|不采用)|决定不使用|不再使用|否决"
     r"|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\s+by\s+(?:our\s+)?(?:compliance|legal)"
-    r"|^\s*(?:has|have)\s+been\s+(?:removed|dropped|retired|deleted|withdrawn)\b|(?:几个字|等(?:主管|法务|合规|领导)?审核)|\bshould\s+not\s+be\s+reused\b|\b(?:got|were|was|been)\s+fined\b|\bNOT\s+(?:running|using)\b|\bcan['’]?t\s+(?:substantiate|back\s+(?:it|that|this)\s+up|prove\s+(?:it|that))\b"
-    r"|唔好(?:用|写|reshare|share|转发)|不要转发|别转发"
+    r"|^\s*(?:has|have)\s+been\s+(?:removed|dropped|retired|deleted|withdrawn)\b|\bshould\s+not\s+be\s+reused\b|\b(?:got|were|was|been)\s+fined\b|\bwants?\s+it\s+(?:gone|removed|out|off)\b|\bwe\s+can['’]?t\s+(?:substantiate|back\s+(?:it|that|this)\s+up|prove\s+(?:it|that))\b"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
@@ -99,7 +100,11 @@ _CUE_ADJACENT = re.compile(
     r"(?:买家秀|买家评价|顾客评价|网友评价|(?:客户|顾客|用户|买家)\s*(?:review|评价|好评|留言)|(?:不要|不能|别|不得|不可)再?出现"
     r"|说了[一二两三四五六七八九十几\d]+(?:次|遍)|(?:又|还)(?:写|用|说)了|\byou\s+(?:said|used|kept\s+saying)"
     r"|\bretir(?:e|es|ed|ing)\s+(?:the\s+)?(?:tagline|slogan|claim|line|headline)"
-    r"|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称))\s*[:：]?\s*$",
+    r"|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称)"
+    # (dev-o, dev-p: 不得宣称「…」, 冇讲「…」, 唔好写「…」, 别跟客户说“…”, "Legal flagged '…'")
+    r"|(?:不得|不可|不能|不准|不许|唔可以|唔准)(?:宣称|声称|标榜|\s*claim)|冇(?:讲|写)过?|唔好(?:写|用|讲)|唔可以(?:写|用)|唔准(?:写|用)"
+    r"|(?:不要|不能|别)(?:在|跟|和|对)[^，,。“”\n我咱]{0,12}?(?:说|讲|提)"
+    r"|\b(?:legal|compliance)\s+(?:team\s+)?(?:flagged|rejected|struck|removed|cut))\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 # A customer's or prospect's question or message right before it is theirs ("客户问：“你们是不是全市最便宜的？”",
@@ -113,7 +118,8 @@ _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s
 # Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
-    r"\s*(?:都|也|已经?|全部)?\s*(?:(?:一定)?(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
+    r"\s*(?:呢|这|那)?(?:句|个词|几个字|字眼)?\s*(?:都|也)?\s*(?:唔好|不要|别|不能|唔可以)再?(?:用|写|讲|说)"
+    r"|\s*(?:这|那)?(?:几个字|个词|句话|字眼)?\s*(?:都|也|已经?|全部)?\s*(?:(?:一定)?(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
     r"|\s*(?:→|->|=>)\s*(?:delete|remove|删除|删|去掉)\s*(?:[,，;；]|$|\n)|\s*(?:不准确|有误)",
     re.IGNORECASE,
 )
@@ -122,7 +128,7 @@ _LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNO
 _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b"
-    r"|一点不假|一点都不假|说得对|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
+    r"|一点不假|一点都不假|说得对|直播间见|\bwe\s+agree\b|\bsay\s+the\s+same\b|\blet['’]s\s+(?:put|use)\b|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
     r"|^的?是(?:我们|咱)"
     # a call to act on it: the words are forwarded as our advertising
     r"|(?:您|你|大家)?可以看看|欢迎(?:选购|下单|咨询|体验|抢购)|赶紧|快来|马上下单|\b(?:try\s+it|buy\s+(?:it|now)|order\s+now"
@@ -299,6 +305,10 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
     ahead = text[clause:who]
     if not zh and re.match(r"(?:competitor|rival)s?['’]", text[who:who + 14], re.IGNORECASE):
         ahead = re.sub(r"\bour\s+$", "", ahead, flags=re.IGNORECASE)  # "our rival's billboard says '…'" is still theirs
+    if zh and _TO_THEM.search(m.group("mid")):
+        return False  # "见到客人就同佢哋讲「…」": we speak to them
+    if not zh and _TOLD_EN.search(m.group("mid_en")):
+        return False  # "Distributors can pitch it as '…'", "Clients who used our platform saw '…'"
     return not before.search(ahead) and not mid.search(m.group("mid" if zh else "mid_en"))
 
 
@@ -309,7 +319,9 @@ def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
     zh = m.group("who") is not None
     mid, about_us = (_OURS_MID_ZH, _ABOUT_US_ZH) if zh else (_OURS_MID_EN, _ABOUT_US_EN)
     start = m.end()
-    if (lead := about_us.match(text, start, a)) is not None:
+    # (not in a script for us: "见到客户就说我们是“…”", "遇到客户一律讲", "Distributors can pitch it as '…'")
+    told = _TOLD_ZH.search(m.group("mid")) if zh else _TOLD_EN.search(m.group("mid_en"))
+    if not told and (lead := about_us.match(text, start, a)) is not None:
         start = lead.end()
     return mid.search(text, start, a) is not None
 
