@@ -27,8 +27,8 @@ _CLOSE = "”\"」』’'"
 _QUOTED = (r"(?:[“「『‘]|(?<![A-Za-z0-9])['\"])(?:[^" + _CLOSE + r"\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){1,100}"
            r"(?:[”」』’]|['\"](?![A-Za-z0-9]))")
 # One quote or a list of them; possessive, so a run of quotes is taken whole and never re-tried from inside.
-_QUOTES = re.compile(rf"(?:{_QUOTED}[\s、，,和及或与]{{0,3}}+(?:or\s+|and\s+|或者\s*|以及\s*|同埋\s*|同\s*)?)++",
-                     re.IGNORECASE)
+_QUOTES = re.compile(rf"(?:{_QUOTED}(?:或者|以及|同埋)?[\s、，,和及或与]{{0,3}}+"
+                     r"(?:or\s+|and\s+|或者\s*|以及\s*|同埋\s*|同\s*)?)++", re.IGNORECASE)
 _END = re.compile(r"[。！？!?\n]")
 BEFORE, AFTER = 40, 30  # how far (characters, same sentence) a cue may stand from the quote
 SPAN = 200  # the longest stretch either side of a quote read as its sentence
@@ -58,13 +58,14 @@ _THIRD_PARTY = re.compile(
     r"|their\s+[a-z]+(?:\s+[a-z]+)?)\b"
     r"(?P<mid_en>[^.!?,;\n]{0,30}?)(?:\b(?:said|says|told\s+us|wrote|writes|claims?|claimed|called\s+(?:us|it)|calls\s+us|calling\s+us"
     r"|(?:is\s+)?tell(?:s|ing)\s+(?:prospects|customers|clients|buyers|people|everyone)"
-    r"|describes?|described|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
+    r"|describes?|described|used(?:\s+the\s+(?:phrase|line|slogan|words?))?|pitch(?:es|ed|ing)?|advertis(?:es|ed|ing)|touts?|touted|touting)\b|['’]s\s+(?:own\s+)?words\b)",
     re.IGNORECASE,
 )
 # Before the third party in its clause: none of us and no preposition that makes it an object ("我会跟老客户说",
 # "我们在客户报价单里写"); between it and the verb: none of us as a subject ("客户对我们说" is still the customer).
-_OURS_BEFORE_ZH = re.compile(r"[我咱你您]|跟|对|和|给|向|告诉|帮|替|为|在|让|请|叫|把|安排|找|雇"
-                             r"|(?<!不)同(?!行|事|学|类|时|样|比)")  # (安排网红说, 记得同客户讲: ours)
+# (安排网红说, 记得同客户讲: ours)
+_OURS_BEFORE_ZH = re.compile(r"[我咱你您]|跟|对|和|给|向|告诉|帮|替|为|在|让|请|叫|把|找|雇"
+                             r"|安排(?!参观|拜访|见面|会议|的|过)|(?<![不共陪合相协])同(?!行|事|学|类|时|样|比|一|意|步)")
 _OURS_MID_ZH = re.compile(r"(?<![对跟向给和])[我咱]|[你您]")
 _OURS_BEFORE_EN = re.compile(r"\b(?:we|our|ours|us|i|my|me|to|for|with)\b|\bwe'", re.IGNORECASE)
 _OURS_MID_EN = re.compile(r"\b(?:we|our|i|my)\b|\bwe'", re.IGNORECASE)
@@ -74,21 +75,22 @@ _ABOUT_US_ZH = re.compile(r"(?:我们|我哋|我家|我司|咱们|咱家)(?:家|
                           r"(?:是|系|为|就是|真系|真是)?")
 _ABOUT_US_EN = re.compile(r"\s*(?:that\s+)?(?:we(?:['’]re|\s+are|\s+were)?|us|our\s+[\w-]+(?:\s+(?:is|was|are))?)\b",
                           re.IGNORECASE)
-_TO_THEM = re.compile(r"(?:同|跟|对|和|向)(?:佢|他|她)")
-_TOLD_ZH = re.compile(r"就|一律|统一|直接|要|可以|记得|问起")
-_TOLD_EN = re.compile(r"\b(?:can|could|should|will|would|may|must|to|who)\b", re.IGNORECASE)
+_TO_THEM = re.compile(r"(?:就|要|记得|一律)(?:同|跟|对|和|向)佢")
+_TOLD_ZH = re.compile(r"一律|统一|记得|问[^，,。]{0,3}就")
+_TOLD_AHEAD_ZH = re.compile(r"见到|遇到|碰到|面对|如果|要是")
+_TOLD_EN = re.compile(r"\b(?:can|could|should|may|must)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
     r"|这(?:种|类)(?:说法|表述|词|用语|字眼|话)|这些(?:形容词|词|字眼)|的说法|的表述|不[能得准许]出现|是(?:竞品|友商|对手|别家|人家)的"
     r"|(?:这种话|这类话)[^，,。！!？?]{0,8}?(?:别|不要|不能|不可|千万|慎)|别跟着|不跟着|(?<!同行)千万别学|不要学"
-    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|违反了?[^，,。]{0,8}?(?:法|规定|条例|规范)|(?:涉及|涉嫌|属于|构成|可能)误导|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
+    r"|这类词|这种词|的字眼|等字眼|等词|等说法|等表述|不通过|被罚|判违规|(?<![不绝])违反了?(?!合同)[^，,。]{0,8}?(?:法|规定|条例|规范)|(?<!不)(?:涉及|涉嫌|属于|构成|(?<!不)可能)误导|没有[^。]{0,8}支撑|没有依据|无法证实|不能证实"
     r"|\b(?:is|are)\s+(?:banned|not\s+allowed|prohibited|off-limits|being\s+phased\s+out)"
     r"|\bfrom\s+the\s+(?:copy|deck|slides?|poster|page|brochure|listing|website|ad|packaging)"
     r"|—\s*we'?d\s+rather|\bclaims?\s+(?:we|you)\s+can'?t|\bwas\s+flagged\b|\(their\s+words\)|（(?:原话|他们的原话)）"
     r"|(?<!未)(?<!没)被投诉(?!过)|被(?:平台)?下架|(?:投诉|违规)[^，,。]{0,6}下架|无依据|结论[^，,。]{0,6}?(?:不使用|不用|不采用)|决定不使用|不再使用|否决"
     r"|\bis\s+on\s+the\s+(?:banned|blacklist)|\b(?:has|have)\s+been\s+flagged\s+by\s+(?:our\s+)?(?:compliance|legal)"
-    r"|^\s*(?:has|have)\s+been\s+(?:removed|dropped|retired|deleted|withdrawn)\b|\bshould\s+not\s+be\s+reused\b|\b(?:got|were|was|been)\s+fined\b|\bwants?\s+it\s+(?:gone|removed|out|off)\b|\bwe\s+can['’]?t\s+(?:substantiate|back\s+(?:it|that|this)\s+up|prove\s+(?:it|that))\b"
+    r"|^\s*(?:has|have)\s+been\s+(?:removed|dropped|retired|deleted|withdrawn)\b|\bshould\s+not\s+be\s+reused\b|\b(?:got|were|was|been)\s+fined\b|\bwants?\s+it\s+(?:gone|removed)\b|明显误导|误导性|改掉|法务(?:说)?不行|法务不同意|还没审|未审|唔好(?:reshare|share|转发)|\b(?:we|legal|compliance)\s+can['’]?t\s+(?:substantiate|back\s+(?:it|that|this)\s+up|prove\s+(?:it|that))\b"
     r"|\b(?:has|have|needs?)\s+to\s+(?:come\s+off|go(?=\s*(?:[.,;!]|$|from\b))|be\s+(?:removed|dropped|cut|deleted))"
     r"|\b(?:wording|phrasing|phrase|claim)\b[^.!?\n]{0,30}?\b(?:was|were|is|has\s+been|got)\s+(?:flagged|removed|rejected"
     r"|banned|struck|cut|dropped)\b",
@@ -102,9 +104,11 @@ _CUE_ADJACENT = re.compile(
     r"|\bretir(?:e|es|ed|ing)\s+(?:the\s+)?(?:tagline|slogan|claim|line|headline)"
     r"|(?:竞品|友商|竞争对手|对手)[A-Za-z0-9]?\s*(?:自称|号称|声称|宣称)"
     # (dev-o, dev-p: 不得宣称「…」, 冇讲「…」, 唔好写「…」, 别跟客户说“…”, "Legal flagged '…'")
-    r"|(?:不得|不可|不能|不准|不许|唔可以|唔准)(?:宣称|声称|标榜|\s*claim)|冇(?:讲|写)过?|唔好(?:写|用|讲)|唔可以(?:写|用)|唔准(?:写|用)"
-    r"|(?:不要|不能|别)(?:在|跟|和|对)[^，,。“”\n我咱]{0,12}?(?:说|讲|提)"
-    r"|\b(?:legal|compliance)\s+(?:team\s+)?(?:flagged|rejected|struck|removed|cut))\s*[:：]?\s*$",
+    r"|(?:不得|不可|不能|不准|不许|唔可以|唔准)(?:宣称|声称|标榜|\s*claim)|冇(?:讲|写)过?|唔好(?:写|用|讲)|唔可以(?:写|用|讲|话)|唔准(?:写|用|讲|话)"
+    r"|(?:不要|不能|别)(?:在|跟|和|对)[^，,。“”\n我咱\s]{0,12}?(?:说|讲|提)"
+    r"|\b(?:legal|compliance)\s+(?:team\s+)?(?:flagged|rejected|struck(?:\s+out)?|removed|cut))"
+    # (a bridge to the quote: 不要跟客户说我们是“…”, 不得宣称本品是“…”, "Legal flagged our tagline '…'")
+    r"(?:[^，,。“”\n]{0,6}?(?:是|系|为)|我们|我哋|本品|\s+(?:our|the)\s+(?:tagline|slogan|claim|headline|line|phrase|wording))?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 # A customer's or prospect's question or message right before it is theirs ("客户问：“你们是不是全市最便宜的？”",
@@ -118,8 +122,8 @@ _AVOID_LIST = re.compile(r"\bno\s+(?:superlatives|absolute\s+(?:claims|terms))\s
 # Cues that count only right after the quote, nothing between ("“全网最低”要删", "「顶级」字样全部替换为参数"):
 # after a comma they speak of something else ("“行业第一”，坏了免费替换", "…，别用那些杂牌了").
 _CUE_NEAR = re.compile(
-    r"\s*(?:呢|这|那)?(?:句|个词|几个字|字眼)?\s*(?:都|也)?\s*(?:唔好|不要|别|不能|唔可以)再?(?:用|写|讲|说)"
-    r"|\s*(?:这|那)?(?:几个字|个词|句话|字眼)?\s*(?:都|也|已经?|全部)?\s*(?:(?:一定)?(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换|别用|别堆|少用|字样|不属实|站不住)"
+    r"\s*(?:呢|这|那)?(?:句|个词|几个字|字眼)?\s*(?:都|也)?\s*(?:唔好|不要|别|不能|唔可以)再?(?:用|写|讲|说)(?!是|成|同行|别家|其他|别人|对手)"
+    r"|\s*(?:这|那)?(?:几个字|个词|句话|字眼)?\s*(?:都|也|已经?|全部)?\s*(?:(?:一定)?(?:要|得|该|需要?|必须)?删|拿掉|撤掉|撤下|替换(?!了|掉)|别用|别堆|少用|字样|不属实|站不住)"
     r"|\s*(?:→|->|=>)\s*(?:delete|remove|删除|删|去掉)\s*(?:[,，;；]|$|\n)|\s*(?:不准确|有误)",
     re.IGNORECASE,
 )
@@ -128,7 +132,7 @@ _LIST_TAIL = re.compile(r"(?:[\s、，,和及或与]|\bor\s|\band\s)+$", re.IGNO
 _ADOPTED = re.compile(
     r"(?:这|就)?是我们的|作为(?:我们的)?(?:新)?(?:口号|广告语|宣传语|标语|标题|卖点)|当(?:作|成)?(?:口号|广告语|宣传语|标语)"
     r"|用作|直接发|照发|照用|\b(?:as\s+our|our\s+new|is\s+our|we(?:'ll|\s+will)\s+use\s+it|keep\s+it)\b"
-    r"|一点不假|一点都不假|说得对|直播间见|\bwe\s+agree\b|\bsay\s+the\s+same\b|\blet['’]s\s+(?:put|use)\b|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
+    r"|一点不假|一点都不假|说得对|直播间见|\bwe\s+agree\b(?!\s+(?:that|it['’]?s|this\s+is))|\bsay\s+the\s+same\b|\blet['’]s\s+(?:put|use)\s+(?:it|that|this)\b|\bit\s+stays\b|没说错|名副其实|不是吹的|只有我们|我们敢|还在等什么|还等什么|\bwhat\s+are\s+you\s+waiting\s+for\b"
     r"|^的?是(?:我们|咱)"
     # a call to act on it: the words are forwarded as our advertising
     r"|(?:您|你|大家)?可以看看|欢迎(?:选购|下单|咨询|体验|抢购)|赶紧|快来|马上下单|\b(?:try\s+it|buy\s+(?:it|now)|order\s+now"
@@ -307,7 +311,7 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
         ahead = re.sub(r"\bour\s+$", "", ahead, flags=re.IGNORECASE)  # "our rival's billboard says '…'" is still theirs
     if zh and _TO_THEM.search(m.group("mid")):
         return False  # "见到客人就同佢哋讲「…」": we speak to them
-    if not zh and _TOLD_EN.search(m.group("mid_en")):
+    if not zh and (_TOLD_EN.search(m.group("mid_en")) or re.search(r"\bwho\b", m.group("mid_en"), re.IGNORECASE)):
         return False  # "Distributors can pitch it as '…'", "Clients who used our platform saw '…'"
     return not before.search(ahead) and not mid.search(m.group("mid" if zh else "mid_en"))
 
@@ -320,7 +324,9 @@ def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
     mid, about_us = (_OURS_MID_ZH, _ABOUT_US_ZH) if zh else (_OURS_MID_EN, _ABOUT_US_EN)
     start = m.end()
     # (not in a script for us: "见到客户就说我们是“…”", "遇到客户一律讲", "Distributors can pitch it as '…'")
-    told = _TOLD_ZH.search(m.group("mid")) if zh else _TOLD_EN.search(m.group("mid_en"))
+    clause = max((c.end() for c in _CLAUSE_END.finditer(text, max(0, m.start() - 20), m.start())), default=0)
+    told = (_TOLD_ZH.search(m.group("mid")) or _TOLD_AHEAD_ZH.search(text, max(clause, m.start() - 8), m.start())) \
+        if zh else _TOLD_EN.search(m.group("mid_en"))
     if not told and (lead := about_us.match(text, start, a)) is not None:
         start = lead.end()
     return mid.search(text, start, a) is not None
