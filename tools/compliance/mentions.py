@@ -77,8 +77,8 @@ _ABOUT_US_EN = re.compile(r"\s*(?:that\s+)?(?:we(?:['’]re|\s+are|\s+were)?|us|
                           re.IGNORECASE)
 _TO_THEM = re.compile(r"(?:就|要|记得|一律)(?:同|跟|对|和|向)佢")
 _TOLD_ZH = re.compile(r"一律|统一|记得|问[^，,。]{0,3}就")
-_TOLD_AHEAD_ZH = re.compile(r"见到|遇到|碰到|面对|如果|要是")
-_TOLD_EN = re.compile(r"\b(?:can|could|should|may|must)\b", re.IGNORECASE)
+_TOLD_AHEAD_ZH = re.compile(r"(?:见到|遇到|碰到|面对|如果|要是)[^，,。；;：:！？!?\n]{0,6}$")
+_TOLD_EN = re.compile(r"\b(?:can|could|should|may|must|who)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 _CUE_AFTER = re.compile(
     r"(?:违规|违禁|违法)(?![吗么嘛不])|删掉|删除|去掉|改成|改为|改写|换成|不能用|不要用|不能写|不合规|不跟"
@@ -311,7 +311,7 @@ def _speaker(text: str, m: re.Match[str], sentence_start: int) -> bool:
         ahead = re.sub(r"\bour\s+$", "", ahead, flags=re.IGNORECASE)  # "our rival's billboard says '…'" is still theirs
     if zh and _TO_THEM.search(m.group("mid")):
         return False  # "见到客人就同佢哋讲「…」": we speak to them
-    if not zh and (_TOLD_EN.search(m.group("mid_en")) or re.search(r"\bwho\b", m.group("mid_en"), re.IGNORECASE)):
+    if not zh and _TOLD_EN.search(m.group("mid_en")):
         return False  # "Distributors can pitch it as '…'", "Clients who used our platform saw '…'"
     return not before.search(ahead) and not mid.search(m.group("mid" if zh else "mid_en"))
 
@@ -323,10 +323,8 @@ def _ours_between(text: str, m: re.Match[str], a: int) -> bool:
     zh = m.group("who") is not None
     mid, about_us = (_OURS_MID_ZH, _ABOUT_US_ZH) if zh else (_OURS_MID_EN, _ABOUT_US_EN)
     start = m.end()
-    # (not in a script for us: "见到客户就说我们是“…”", "遇到客户一律讲", "Distributors can pitch it as '…'")
-    clause = max((c.end() for c in _CLAUSE_END.finditer(text, max(0, m.start() - 20), m.start())), default=0)
-    told = (_TOLD_ZH.search(m.group("mid")) or _TOLD_AHEAD_ZH.search(text, max(clause, m.start() - 8), m.start())) \
-        if zh else _TOLD_EN.search(m.group("mid_en"))
+    # (not in a script for us: "见到客户就说我们是“…”", "遇到客户一律讲"; English modals never reach here, see _speaker)
+    told = zh and (_TOLD_ZH.search(m.group("mid")) or _TOLD_AHEAD_ZH.search(text[max(0, m.start() - 14):m.start()]))
     if not told and (lead := about_us.match(text, start, a)) is not None:
         start = lead.end()
     return mid.search(text, start, a) is not None
