@@ -107,18 +107,8 @@ def run(checker: Checker, snippets: list[Snippet], propose: Proposer | None = No
     for i, snip in enumerate(snippets):
         asker = Asker(discount_limit_pct=LIMITS.get(snip.user, 10.0), approver="manager")
         lang: Literal["zh", "en"] = "en" if snip.lang == "en" else "zh"
-        findings = [f for f in checker.check(snip.text, asker, lang) if f.kind in SCORED_KINDS]
-        spans = [(kind, _spans(snip.text, span)) for kind, span in snip.labels]
-        for kind, occurrences in spans:
-            if any(f.kind == kind and any(f.start < e and s < f.end for s, e in occurrences) for f in findings):
-                score.tp[kind] += 1
-            else:
-                score.fn[kind] += 1
-                score.misses.append(f"FN {snip.id} {kind}: {snip.text[:60]!r}")
-        for f in findings:
-            if not any(kind == f.kind and any(f.start < e and s < f.end for s, e in occ) for kind, occ in spans):
-                score.fp[f.kind] += 1
-                score.misses.append(f"FP {snip.id} {f.kind} {snip.text[f.start:f.end]!r}: {snip.text[:60]!r}")
+        tally(score, snip, [(f.kind, f.start, f.end) for f in checker.check(snip.text, asker, lang)
+                            if f.kind in SCORED_KINDS])
         if snip.labels:
             report = build_report(checker, snip.text, asker, lang, propose)
             ok = report.rewrite is None or report.rewrite_verdict == "pass"
@@ -129,6 +119,22 @@ def run(checker: Checker, snippets: list[Snippet], propose: Proposer | None = No
         if progress:
             progress(i + 1)
     return score
+
+
+def tally(score: Score, snip: Snippet, found: list[tuple[str, int, int]]) -> None:
+    """Count `found` (kind, start, end) against the snippet's labels: a label is found when a finding of its kind
+    overlaps any occurrence of its span; a finding overlapping no label of its kind is a false positive."""
+    spans = [(kind, _spans(snip.text, span)) for kind, span in snip.labels]
+    for kind, occurrences in spans:
+        if any(k == kind and any(a < e and s < b for s, e in occurrences) for k, a, b in found):
+            score.tp[kind] += 1
+        else:
+            score.fn[kind] += 1
+            score.misses.append(f"FN {snip.id} {kind}: {snip.text[:60]!r}")
+    for k, a, b in found:
+        if not any(kind == k and any(a < e and s < b for s, e in occ) for kind, occ in spans):
+            score.fp[k] += 1
+            score.misses.append(f"FP {snip.id} {k} {snip.text[a:b]!r}: {snip.text[:60]!r}")
 
 
 def failures(metrics: dict[str, float]) -> list[str]:
