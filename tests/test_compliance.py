@@ -524,6 +524,21 @@ def test_english_rewrites_read_as_sentences(checker: Checker, text: str, rewrite
     assert build_report(checker, text, REP, "en").rewrite == rewrite
 
 
+@pytest.mark.parametrize(("text", "rewrite"), [
+    ("这是全网最好喝的奶茶", "这是美味的奶茶"),  # 全网最 + 好喝: the pack's word for 最好喝, not 优秀好喝
+    ("我们的服务全国最好", "我们的服务优质"),
+    ("全网最低价，错过再等一年", "优惠价，错过再等一年"),
+    ("业内最快的交付", "很快的交付"),  # no pack word for 最快: 很, and the scope goes
+    ("我们的价格全行业最低", "我们的价格很低"),  # 全行业最 is found from 行业; 全 goes with it
+    ("这款面膜最好用", "这款面膜很好用"),  # 最 + 好用, not 最好 + 用 (优质用)
+    ("這是全網最好喝的奶茶", "這是美味的奶茶"),  # Traditional: looked up folded, written in Traditional
+    ("我们是最专业的团队", "我们是专业的团队"),
+])
+def test_chinese_degree_rewrites_keep_the_adjective_they_grade(checker: Checker, text: str, rewrite: str) -> None:
+    report = build_report(checker, text, REP, "zh")
+    assert (report.rewrite, report.rewrite_verdict) == (rewrite, "pass")
+
+
 @pytest.mark.parametrize(("text", "claim"), [
     ("城市巅峰之作，一席难求", "巅峰"), ("这价格全网找不到第二家！", "找不到第二家"), ("保湿力吊打一众大牌", "吊打"),
     ("我们的售后是华南最好的，没有之一", "没有之一"), ("床垫界的爱马仕，睡过就回不去了", "界的爱马仕"),

@@ -39,8 +39,8 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         elif rule.replacement is not None:
             edits.append((f.start, f.end, _script(text, f.start, rule.replacement.get(_lang_at(text, f.start, lang)))))
         elif rule.terms or rule.patterns:
-            new = _script(text, f.start, _replacement(rule, span, text[f.end:f.end + 8]))
-            edits.append(_own_article(text, f.start, f.end, new))
+            start, end, new = _replacement(rule, text, f.start, f.end)
+            edits.append(_own_article(text, start, end, _script(text, f.start, new)))
         if rule.suffix is not None:
             clause = _script(text, f.start, rule.suffix.get(_lang_at(text, f.start, lang)))
             if clause not in text:
@@ -109,9 +109,11 @@ def _script(text: str, pos: int, new: str) -> str:
     return to_traditional(new) if is_traditional(text[start:_sentence_end(text, pos)]) else new
 
 
-def _replacement(rule: Rule, span: str, after: str) -> str:
-    """The pack's safer wording for a flagged phrase; a Traditional phrase is looked up by its Simplified form
-    (one character for one, so positions in it hold in the original)."""
+def _replacement(rule: Rule, text: str, start: int, end: int) -> tuple[int, int, str]:
+    """The pack's safer wording for the phrase flagged at text[start:end], with the range it replaces (a little
+    wider than the phrase when a word around it goes too); a Traditional phrase is looked up by its Simplified
+    form (one character for one, so positions in it hold in the original)."""
+    span, after = text[start:end], text[end:end + 8]
     folded = fold(span).text
     key = folded.lower()
     if key in rule.rewrite:
@@ -121,12 +123,26 @@ def _replacement(rule: Rule, span: str, after: str) -> str:
         if re.match(r"(?:an?|the)\s", new) and not re.match(r"\s*(?!(?:in|at|for|on|of|among|across)\b)\w",
                                                             after, re.IGNORECASE):
             new += " choice"
-        return new
+        return start, end, new
+    if folded.endswith("最"):
+        # A scope with its degree word (全网最, 业内最) before the adjective it grades: the pack's wording for 最
+        # and what follows (全网最好喝 -> 美味, 全网最低价 -> 优惠价), else 很 without the scope (业内最快 -> 很快).
+        if fold(text[start - 1:start]).text == "全":
+            start -= 1  # 全行业最 is found from 行业
+        tail = fold(after).text
+        for n in range(len(tail), 0, -1):
+            if (word := "最" + tail[:n]) in rule.rewrite:
+                return start, end + n, rule.rewrite[word]
+        return start, end, "很"
     # A pattern hit ("保证节省", "guarantee 30% savings"): replace the promising word inside it.
     for word in sorted(rule.rewrite, key=len, reverse=True):
         if word != "*" and (m := re.search(re.escape(word), folded, re.IGNORECASE)):
-            return span[: m.start()] + rule.rewrite[word] + span[m.end():]
-    return rule.rewrite.get("*", "")
+            new = "很好" if word == "最好" and _HAN.match(folded, m.end()) else rule.rewrite[word]  # 最好用 -> 很好用
+            return start, end, span[: m.start()] + new + span[m.end():]
+    return start, end, rule.rewrite.get("*", "")
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|an?)\s+$", re.IGNORECASE)
