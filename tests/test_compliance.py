@@ -985,6 +985,16 @@ def test_discount_rewrite_uses_the_limit(checker: Checker) -> None:
     assert build_report(checker, "这单可以打7折", REP, "zh").rewrite == "这单可以打9折"
 
 
+@pytest.mark.parametrize(("text", "rewrite"), [
+    ("今天下单打7折", "今天下单按原价"), ("这单可以给您75折", "这单可以给您原价"), ("今天全场8.5折起", "今天全场原价"),
+    ("本周打對折。", "本周按原價。"),
+])
+def test_an_asker_with_no_discount_authority_gets_the_list_price(checker: Checker, text: str, rewrite: str) -> None:
+    # not "打10折", which the discount rule reads as 90% off
+    report = build_report(checker, text, Asker(discount_limit_pct=0.0, approver="manager"), "zh")
+    assert (report.rewrite, report.rewrite_verdict) == (rewrite, "pass")
+
+
 def test_an_llm_rewrite_is_kept_only_if_it_passes(checker: Checker) -> None:
     text = "我们是全国第一的品牌"
     good = build_report(checker, text, REP, "zh", propose=lambda t, f, lang: "我们是行业内知名的品牌")

@@ -35,7 +35,10 @@ def rule_rewrite(checker: Checker, text: str, findings: list[Finding], asker: As
         if f.kind in _PII_FINDING_KINDS:
             continue  # masked below, all at once
         if rule.detector == "discount":
-            edits.append((f.start, f.end, _discount_at_limit(span, asker.discount_limit_pct)))
+            if asker.discount_limit_pct <= 0 and "折" in span:
+                edits.append(_at_list_price(text, f.start, f.end))
+            else:
+                edits.append((f.start, f.end, _discount_at_limit(span, asker.discount_limit_pct)))
         elif rule.replacement is not None:
             edits.append((f.start, f.end, _script(text, f.start, rule.replacement.get(_lang_at(text, f.start, lang)))))
         elif rule.terms or rule.patterns:
@@ -159,6 +162,14 @@ def _own_article(text: str, start: int, end: int, new: str) -> tuple[int, int, s
     if sentence_start and new[:1].islower() and text[start].isupper():
         new = new[0].upper() + new[1:]
     return start, end, new
+
+
+def _at_list_price(text: str, start: int, end: int) -> tuple[int, int, str]:
+    """An asker with no discount authority offers the list price, not "打10折" (which reads as 90% off):
+    打7折 -> 按原价, 8.5折起 -> 原价."""
+    at = start - 1 if text[start - 1:start] == "打" else start
+    to = end + 1 if text[end:end + 1] == "起" else end
+    return at, to, _script(text, start, "按原价" if "打" in text[at:start + 1] else "原价")
 
 
 def _discount_at_limit(span: str, limit: float) -> str:
