@@ -124,3 +124,13 @@ def test_the_real_model_flags_wording_no_rule_lists(text: str, kind: str) -> Non
 def test_the_real_model_leaves_ordinary_sales_talk_alone(text: str) -> None:
     checker = load_checker(None, claims=True)
     assert [f.rule_id for f in checker.check(text, REP)] == []
+
+
+def test_the_real_model_leaves_the_packs_rewrite_of_a_claim_alone() -> None:
+    """The demo's ask: the rules' rewrite (全国知名, an estimate with its caveat) is not flagged again by the model
+    and replaced by a placeholder, because the model was trained on the packs' rewrites as negatives."""
+    checker = load_checker(None, claims=True)
+    report = build_report(checker, "我们是全国第一的品牌，保证节省50%成本，今天下单打7折", REP, "zh")
+    assert report.rewrite == ("我们是全国知名的品牌，预计可节省50%成本，今天下单打9折"
+                              "（以上为预估，实际效果以客户实际情况为准）")
+    assert report.rewrite_verdict == "pass"
